@@ -1,0 +1,234 @@
+//! What equipment *is*: manufacturers, service vendors and device models (manufacturer +
+//! model number), with the category, nomenclature code, FDA product code and class, expected
+//! life and the default risk flags every asset of the model inherits.
+
+use crate::DomainError;
+use crate::ids::{ManufacturerId, ModelId, VendorId};
+use crate::org::{finish, optional_text, required_text};
+use crate::text_enum;
+use serde::{Deserialize, Serialize};
+
+text_enum!(
+    /// FDA device class (21 CFR 860): I, II, III, or unclassified.
+    FdaClass, "fda_class" {
+        I => "1": "Class I",
+        II => "2": "Class II",
+        III => "3": "Class III",
+        Unclassified => "U": "Unclassified",
+    }
+);
+
+text_enum!(
+    /// The nomenclature a model's device-type code comes from.
+    NomenclatureSystem, "nomenclature_system" {
+        Umdns => "umdns": "UMDNS",
+        Gmdn => "gmdn": "GMDN",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Manufacturer {
+    pub id: ManufacturerId,
+    pub name: String,
+    pub version: i64,
+}
+
+/// A company that sells or services equipment (OEM service, ISO, supplier).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Vendor {
+    pub id: VendorId,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceModel {
+    pub id: ModelId,
+    pub manufacturer_id: ManufacturerId,
+    /// The manufacturer's name.
+    pub manufacturer: String,
+    pub model_number: String,
+    pub name: String,
+    /// Device category, e.g. "Infusion pump, large-volume (LVP)".
+    pub category: String,
+    pub nomenclature_system: Option<NomenclatureSystem>,
+    pub nomenclature_code: Option<String>,
+    /// Three-letter FDA product code, e.g. `FRN`.
+    pub fda_product_code: Option<String>,
+    pub fda_class: Option<FdaClass>,
+    pub expected_life_years: Option<i32>,
+    pub high_risk: bool,
+    pub life_support: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewManufacturer {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewVendor {
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDeviceModel {
+    pub manufacturer_id: ManufacturerId,
+    pub model_number: String,
+    pub name: String,
+    pub category: String,
+    #[serde(default)]
+    pub nomenclature_system: Option<NomenclatureSystem>,
+    #[serde(default)]
+    pub nomenclature_code: Option<String>,
+    #[serde(default)]
+    pub fda_product_code: Option<String>,
+    #[serde(default)]
+    pub fda_class: Option<FdaClass>,
+    #[serde(default)]
+    pub expected_life_years: Option<i32>,
+    #[serde(default)]
+    pub high_risk: bool,
+    #[serde(default)]
+    pub life_support: bool,
+}
+
+/// Changes to a device model; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelPatch {
+    pub version: i64,
+    #[serde(default)]
+    pub model_number: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub nomenclature_code: Option<String>,
+    #[serde(default)]
+    pub fda_product_code: Option<String>,
+    #[serde(default)]
+    pub fda_class: Option<FdaClass>,
+    #[serde(default)]
+    pub expected_life_years: Option<i32>,
+    #[serde(default)]
+    pub high_risk: Option<bool>,
+    #[serde(default)]
+    pub life_support: Option<bool>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl NewManufacturer {
+    pub fn normalized(mut self) -> Result<Self, DomainError> {
+        let mut e = Vec::new();
+        self.name = required_text("name", &self.name, 120, &mut e);
+        finish(e)?;
+        Ok(self)
+    }
+}
+
+impl NewVendor {
+    pub fn normalized(mut self) -> Result<Self, DomainError> {
+        let mut e = Vec::new();
+        self.name = required_text("name", &self.name, 120, &mut e);
+        self.phone = optional_text("phone", self.phone.as_deref(), 40, &mut e);
+        self.email = optional_text("email", self.email.as_deref(), 120, &mut e);
+        finish(e)?;
+        Ok(self)
+    }
+}
+
+/// Checks an FDA product code: exactly three letters, stored upper-case.
+pub fn parse_product_code(s: &str) -> Result<String, DomainError> {
+    let t = s.trim().to_ascii_uppercase();
+    if t.len() == 3 && t.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(t)
+    } else {
+        Err(DomainError::field("fda_product_code", format!("'{s}' is not a three-letter FDA product code")))
+    }
+}
+
+impl NewDeviceModel {
+    pub fn normalized(mut self) -> Result<Self, DomainError> {
+        let mut e = Vec::new();
+        self.model_number = required_text("model_number", &self.model_number, 80, &mut e);
+        self.name = required_text("name", &self.name, 160, &mut e);
+        self.category = required_text("category", &self.category, 160, &mut e);
+        self.nomenclature_code = optional_text("nomenclature_code", self.nomenclature_code.as_deref(), 20, &mut e);
+        if let Some(pc) = self.fda_product_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            match parse_product_code(pc) {
+                Ok(pc) => self.fda_product_code = Some(pc),
+                Err(DomainError::Invalid(mut f)) => e.append(&mut f),
+                Err(_) => {}
+            }
+        } else {
+            self.fda_product_code = None;
+        }
+        if let Some(y) = self.expected_life_years
+            && !(1..=50).contains(&y)
+        {
+            e.push(crate::FieldError::new("expected_life_years", "must be between 1 and 50"));
+        }
+        // A life-support device is high-risk by definition (TJC EC.02.04.01 EP 3).
+        if self.life_support {
+            self.high_risk = true;
+        }
+        finish(e)?;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_codes_are_three_letters() {
+        assert_eq!(parse_product_code(" frn ").unwrap(), "FRN");
+        assert!(parse_product_code("FR").is_err());
+        assert!(parse_product_code("FR1").is_err());
+    }
+
+    #[test]
+    fn a_life_support_model_is_always_high_risk() {
+        let m = NewDeviceModel {
+            manufacturer_id: ManufacturerId(1),
+            model_number: "V500".into(),
+            name: "Evita V500".into(),
+            category: "Ventilator, critical care".into(),
+            nomenclature_system: None,
+            nomenclature_code: None,
+            fda_product_code: Some("cbk".into()),
+            fda_class: Some(FdaClass::II),
+            expected_life_years: Some(10),
+            high_risk: false,
+            life_support: true,
+        }
+        .normalized()
+        .unwrap();
+        assert!(m.high_risk);
+        assert_eq!(m.fda_product_code.as_deref(), Some("CBK"));
+    }
+
+    #[test]
+    fn fda_class_parses_its_codes() {
+        assert_eq!(FdaClass::parse("2").unwrap(), FdaClass::II);
+        assert_eq!(FdaClass::parse("Class III").unwrap(), FdaClass::III);
+        assert!(FdaClass::parse("4").is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The pure domain core of OpenHTM: the field's vocabulary (asset, device model, work order,
+//! audit event, …) and its rules (work-order workflow, asset status effects, identifier formats,
+//! the audit hash chain).
+//!
+//! Invariant: no I/O, no clock, no randomness. Callers pass `now` and every input; every
+//! function here is deterministic and can be tested with plain values.
+
+pub mod asset;
+pub mod audit;
+pub mod catalog;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod page;
+pub mod text_enum;
+pub mod user;
+pub mod work_order;
+
+pub use error::{DomainError, FieldError};
