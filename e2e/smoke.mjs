@@ -76,6 +76,7 @@ function tail(file, max = 4000) {
 }
 
 let server = null; // { child, exited, exitInfo, logFile }
+let tmpDir = null; // removed on exit
 
 function startServer(port, tmp) {
   if (!fs.existsSync(HTM_BIN)) {
@@ -129,6 +130,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     console.error(`e2e: got ${sig}, stopping`);
     killGroup('SIGKILL');
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -202,6 +204,7 @@ async function screenshot(name) {
 // ---------------------------------------------------------------- the test
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'htm-e2e-'));
+tmpDir = tmp;
 let context = null;
 let failed = null;
 const consoleErrors = [];
@@ -259,7 +262,7 @@ try {
     await page.waitForURL((u) => u.pathname === '/assets' && u.searchParams.get('q') === SEARCH_TERM, {
       timeout: NAV_TIMEOUT_MS,
     });
-    await page.locator('table#asset-table').waitFor({ state: 'visible' });
+    await page.locator('table#asset-table').waitFor({ state: 'attached' });
     const rows = page.locator('table#asset-table tbody tr');
     await rows.first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => {});
     const n = await rows.count();

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod org;
 pub mod page;
+pub mod seed;
 pub mod text_enum;
 pub mod user;
 pub mod work_order;

@@ -1,0 +1,45 @@
+//! A whole dataset inserted at once into an empty database (the demo hospital, a migration
+//! from another system). Ids are assigned by the producer (1, 2, 3, … per table) so that rows
+//! can refer to each other before anything is stored; the store inserts them in bulk, moves
+//! its id sequences past them and appends one `create` audit event per row.
+
+use crate::asset::AssetFields;
+use crate::catalog::{DeviceModel, Manufacturer, Vendor};
+use crate::ids::AssetId;
+use crate::org::{Building, Department, Location, Site};
+use crate::user::User;
+use crate::work_order::WorkOrder;
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedUser {
+    pub user: User,
+    /// A PHC-format password hash (argon2id).
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedAsset {
+    pub id: AssetId,
+    pub fields: AssetFields,
+    /// When the asset record was created (its receipt into inventory).
+    pub created_at: Timestamp,
+}
+
+/// Every table's rows, with ids assigned by the producer. In `DeviceModel` the `manufacturer`
+/// name and in `WorkOrder` the display names (`asset_tag`, `requester_name`,
+/// `assigned_to_name`, `vendor_name`) and the labour `technician` name and ids of labour/parts
+/// rows are ignored: only ids are stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub sites: Vec<Site>,
+    pub buildings: Vec<Building>,
+    pub departments: Vec<Department>,
+    pub locations: Vec<Location>,
+    pub manufacturers: Vec<Manufacturer>,
+    pub vendors: Vec<Vendor>,
+    pub models: Vec<DeviceModel>,
+    pub users: Vec<SeedUser>,
+    pub assets: Vec<SeedAsset>,
+    pub work_orders: Vec<WorkOrder>,
+}

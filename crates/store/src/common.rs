@@ -1,0 +1,1608 @@
+// The store implementation shared by both back ends. This file is `include!`d by `sqlite.rs`
+// and `postgres.rs`, each of which defines `Db`, `Impl`, `BACKEND`, `MIGRATOR`, `begin_write`
+// and `after_seed` first. SQL uses `$N` placeholders, which both drivers accept.
+
+use crate::{
+    AssetFilter, ChangeContext, LabourToAdd, NewUserRecord, Store, StoreError, StoreResult, WorkOrderFilter,
+    WorkOrderStats,
+};
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use htm_domain::DomainError;
+use htm_domain::asset::{
+    self as asset_rules, Asset, AssetFields, AssetPatch, AssetStatus, DepartmentSummary, LocationSummary,
+    ModelSummary, NewAsset, Udi, VendorSummary,
+};
+use htm_domain::audit::{AuditDraft, AuditEvent, ChainBreak, ChainVerifier, format_instant, snapshot};
+use htm_domain::catalog::{
+    DeviceModel, FdaClass, Manufacturer, ModelPatch, NewDeviceModel, NewManufacturer, NewVendor, NomenclatureSystem,
+    Vendor,
+};
+use htm_domain::ids::*;
+use htm_domain::org::*;
+use htm_domain::page::{Page, PageRequest};
+use htm_domain::seed::Dataset;
+use htm_domain::user::{Role, User, UserPatch};
+use htm_domain::work_order::{
+    self as wo_rules, AssetEffect, HoldReason, LabourEntry, NewPartUsed, NewWorkOrder, PartUsed, Priority,
+    TransitionRequest, WorkOrder, WorkOrderPatch, WorkOrderStatus, WorkOrderType, WorkResult,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff_sqlx::ToSqlx;
+use sqlx::{QueryBuilder, Row};
+
+type DbRow = <Db as sqlx::Database>::Row;
+type DbConn = <Db as sqlx::Database>::Connection;
+
+// ---------------------------------------------------------------------------------------------
+// Value helpers
+
+/// Instants are stored to the second: the same text form on SQLite sorts as it compares.
+fn t(ts: Timestamp) -> jiff_sqlx::Timestamp {
+    ts.round(jiff::Unit::Second).unwrap_or(ts).to_sqlx()
+}
+
+fn ot(ts: Option<Timestamp>) -> Option<jiff_sqlx::Timestamp> {
+    ts.map(t)
+}
+
+fn od(d: Option<Date>) -> Option<jiff_sqlx::Date> {
+    d.map(|d| d.to_sqlx())
+}
+
+fn get_ts(r: &DbRow, c: &str) -> Result<Timestamp, sqlx::Error> {
+    Ok(r.try_get::<jiff_sqlx::Timestamp, _>(c)?.to_jiff())
+}
+
+fn get_ots(r: &DbRow, c: &str) -> Result<Option<Timestamp>, sqlx::Error> {
+    Ok(r.try_get::<Option<jiff_sqlx::Timestamp>, _>(c)?.map(|x| x.to_jiff()))
+}
+
+fn get_od(r: &DbRow, c: &str) -> Result<Option<Date>, sqlx::Error> {
+    Ok(r.try_get::<Option<jiff_sqlx::Date>, _>(c)?.map(|x| x.to_jiff()))
+}
+
+fn decode_err(col: &str, e: DomainError) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: col.to_string(), source: Box::new(e) }
+}
+
+fn get_enum<T>(r: &DbRow, c: &str, parse: fn(&str) -> Result<T, DomainError>) -> Result<T, sqlx::Error> {
+    let s: String = r.try_get(c)?;
+    parse(&s).map_err(|e| decode_err(c, e))
+}
+
+fn get_oenum<T>(r: &DbRow, c: &str, parse: fn(&str) -> Result<T, DomainError>) -> Result<Option<T>, sqlx::Error> {
+    match r.try_get::<Option<String>, _>(c)? {
+        None => Ok(None),
+        Some(s) => parse(&s).map(Some).map_err(|e| decode_err(c, e)),
+    }
+}
+
+/// `%q%` for a case-insensitive LIKE, with the wildcard characters in `q` escaped.
+fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for c in q.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Unique indexes and the field each protects, for a clear conflict message.
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    ("ux_assets_tag", "asset_tag", "an asset with this asset tag already exists"),
+    ("ux_sites_code", "code", "a site with this code already exists"),
+    ("ux_buildings_site_code", "code", "this site already has a building with this code"),
+    ("ux_departments_cost_center", "cost_center", "a department with this cost centre already exists"),
+    ("ux_locations_department_name", "name", "this department already has a location with this name"),
+    ("ux_manufacturers_name", "name", "a manufacturer with this name already exists"),
+    ("ux_vendors_name", "name", "a vendor with this name already exists"),
+    ("ux_device_models_mfr_number", "model_number", "this manufacturer already has a model with this number"),
+    ("ux_users_username", "username", "a user with this name already exists"),
+];
+
+/// Turns a unique-constraint violation into a [`StoreError::Conflict`] naming the field.
+fn map_db_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        let msg = db.message().to_string();
+        let constraint = db.constraint().unwrap_or("").to_string();
+        for (index, field, message) in UNIQUE_FIELDS {
+            let table_col = index.trim_start_matches("ux_");
+            if constraint == *index || msg.contains(index) || msg.contains(&table_col.replacen('_', ".", 1)) {
+                return StoreError::Conflict { field: field.to_string(), message: message.to_string() };
+            }
+        }
+        return StoreError::Conflict { field: "id".into(), message: format!("duplicate value: {msg}") };
+    }
+    StoreError::Database(e)
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Domain(DomainError::field(field, message))
+}
+
+/// Checks that a referenced row exists, naming the field that refers to it when it does not.
+async fn must_exist(conn: &mut DbConn, table: &str, id: i64, field: &str) -> StoreResult<()> {
+    let sql = format!("SELECT 1 AS one FROM {table} WHERE id = $1");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
+    if found.is_none() {
+        return Err(invalid(field, format!("no {} with id {id}", table.trim_end_matches('s').replace('_', " "))));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The record
+
+/// Appends one event to the hash chain inside the caller's transaction.
+async fn append_audit(
+    conn: &mut DbConn,
+    ctx: &ChangeContext,
+    action: &str,
+    entity_type: &str,
+    entity_id: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> StoreResult<()> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev: String = head.try_get("hash")?;
+    let event = AuditDraft {
+        occurred_at: format_instant(ctx.at),
+        actor_id: ctx.actor_id.map(|u| u.0),
+        actor: ctx.actor.clone(),
+        action: action.to_string(),
+        entity_type: entity_type.to_string(),
+        entity_id,
+        before,
+        after,
+        reason: ctx.reason.clone(),
+    }
+    .link(seq - 1, &prev);
+    insert_audit_events(conn, std::slice::from_ref(&event)).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&event.hash).execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn insert_audit_events(conn: &mut DbConn, events: &[AuditEvent]) -> StoreResult<()> {
+    for chunk in events.chunks(500) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO audit_events (seq, occurred_at, actor_id, actor, action, entity_type, entity_id, before_json, after_json, reason, prev_hash, hash) ",
+        );
+        qb.push_values(chunk, |mut b, e| {
+            b.push_bind(e.seq)
+                .push_bind(e.occurred_at.clone())
+                .push_bind(e.actor_id)
+                .push_bind(e.actor.clone())
+                .push_bind(e.action.clone())
+                .push_bind(e.entity_type.clone())
+                .push_bind(e.entity_id.clone())
+                .push_bind(e.before.clone())
+                .push_bind(e.after.clone())
+                .push_bind(e.reason.clone())
+                .push_bind(e.prev_hash.clone())
+                .push_bind(e.hash.clone());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn audit_from(r: &DbRow) -> Result<AuditEvent, sqlx::Error> {
+    Ok(AuditEvent {
+        seq: r.try_get("seq")?,
+        occurred_at: r.try_get("occurred_at")?,
+        actor_id: r.try_get("actor_id")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        entity_type: r.try_get("entity_type")?,
+        entity_id: r.try_get("entity_id")?,
+        before: r.try_get("before_json")?,
+        after: r.try_get("after_json")?,
+        reason: r.try_get("reason")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+const AUDIT_COLUMNS: &str =
+    "seq, occurred_at, actor_id, actor, action, entity_type, entity_id, before_json, after_json, reason, prev_hash, hash";
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping
+
+fn site_from(r: &DbRow) -> Result<Site, sqlx::Error> {
+    Ok(Site {
+        id: SiteId(r.try_get("id")?),
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        address: r.try_get("address")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn building_from(r: &DbRow) -> Result<Building, sqlx::Error> {
+    Ok(Building {
+        id: BuildingId(r.try_get("id")?),
+        site_id: SiteId(r.try_get("site_id")?),
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn department_from(r: &DbRow) -> Result<Department, sqlx::Error> {
+    Ok(Department {
+        id: DepartmentId(r.try_get("id")?),
+        building_id: BuildingId(r.try_get("building_id")?),
+        cost_center: r.try_get("cost_center")?,
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn location_from(r: &DbRow) -> Result<Location, sqlx::Error> {
+    Ok(Location {
+        id: LocationId(r.try_get("id")?),
+        department_id: DepartmentId(r.try_get("department_id")?),
+        name: r.try_get("name")?,
+        floor: r.try_get("floor")?,
+        version: r.try_get("version")?,
+    })
+}
+
+fn manufacturer_from(r: &DbRow) -> Result<Manufacturer, sqlx::Error> {
+    Ok(Manufacturer { id: ManufacturerId(r.try_get("id")?), name: r.try_get("name")?, version: r.try_get("version")? })
+}
+
+fn vendor_from(r: &DbRow) -> Result<Vendor, sqlx::Error> {
+    Ok(Vendor {
+        id: VendorId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+        version: r.try_get("version")?,
+    })
+}
+
+const MODEL_SELECT: &str = "SELECT m.*, f.name AS manufacturer_name FROM device_models m JOIN manufacturers f ON f.id = m.manufacturer_id";
+
+fn model_from(r: &DbRow) -> Result<DeviceModel, sqlx::Error> {
+    Ok(DeviceModel {
+        id: ModelId(r.try_get("id")?),
+        manufacturer_id: ManufacturerId(r.try_get("manufacturer_id")?),
+        manufacturer: r.try_get("manufacturer_name")?,
+        model_number: r.try_get("model_number")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        nomenclature_system: get_oenum(r, "nomenclature_system", NomenclatureSystem::parse)?,
+        nomenclature_code: r.try_get("nomenclature_code")?,
+        fda_product_code: r.try_get("fda_product_code")?,
+        fda_class: get_oenum(r, "fda_class", FdaClass::parse)?,
+        expected_life_years: r.try_get("expected_life_years")?,
+        high_risk: r.try_get("high_risk")?,
+        life_support: r.try_get("life_support")?,
+        version: r.try_get("version")?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, email, vendor_id, active, version";
+
+fn user_from(r: &DbRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(r.try_get("id")?),
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role: get_enum(r, "role", Role::parse)?,
+        email: r.try_get("email")?,
+        vendor_id: r.try_get::<Option<i64>, _>("vendor_id")?.map(VendorId),
+        active: r.try_get("active")?,
+        version: r.try_get("version")?,
+    })
+}
+
+const ASSET_SELECT: &str = "SELECT a.*, m.manufacturer_id, f.name AS manufacturer_name, m.model_number, \
+     m.name AS model_name, m.category, m.high_risk AS model_high_risk, m.life_support AS model_life_support, \
+     d.name AS department_name, d.cost_center, l.name AS location_name, v.name AS vendor_name \
+     FROM assets a JOIN device_models m ON m.id = a.model_id JOIN manufacturers f ON f.id = m.manufacturer_id \
+     JOIN departments d ON d.id = a.department_id LEFT JOIN locations l ON l.id = a.location_id \
+     LEFT JOIN vendors v ON v.id = a.vendor_id";
+
+fn asset_fields_from(r: &DbRow) -> Result<AssetFields, sqlx::Error> {
+    Ok(AssetFields {
+        asset_tag: r.try_get("asset_tag")?,
+        serial_number: r.try_get("serial_number")?,
+        model_id: ModelId(r.try_get("model_id")?),
+        department_id: DepartmentId(r.try_get("department_id")?),
+        location_id: r.try_get::<Option<i64>, _>("location_id")?.map(LocationId),
+        status: get_enum(r, "status", AssetStatus::parse)?,
+        acquisition_date: get_od(r, "acquisition_date")?,
+        acquisition_cost_minor: r.try_get("acquisition_cost_minor")?,
+        currency: r.try_get("currency")?,
+        vendor_id: r.try_get::<Option<i64>, _>("vendor_id")?.map(VendorId),
+        purchase_order: r.try_get("purchase_order")?,
+        in_service_date: get_od(r, "in_service_date")?,
+        warranty_end: get_od(r, "warranty_end")?,
+        udi: Udi {
+            di: r.try_get("udi_di")?,
+            lot: r.try_get("udi_lot")?,
+            serial: r.try_get("udi_serial")?,
+            manufactured: get_od(r, "udi_manufactured")?,
+            expiry: get_od(r, "udi_expiry")?,
+            raw: r.try_get("udi_raw")?,
+        },
+        high_risk_override: r.try_get("high_risk_override")?,
+        life_support_override: r.try_get("life_support_override")?,
+        notes: r.try_get("notes")?,
+    })
+}
+
+fn asset_from(r: &DbRow) -> Result<Asset, sqlx::Error> {
+    let f = asset_fields_from(r)?;
+    let model_high_risk: bool = r.try_get("model_high_risk")?;
+    let model_life_support: bool = r.try_get("model_life_support")?;
+    let life_support = f.life_support_override.unwrap_or(model_life_support);
+    Ok(Asset {
+        id: AssetId(r.try_get("id")?),
+        model: ModelSummary {
+            id: f.model_id,
+            manufacturer_id: ManufacturerId(r.try_get("manufacturer_id")?),
+            manufacturer: r.try_get("manufacturer_name")?,
+            model_number: r.try_get("model_number")?,
+            name: r.try_get("model_name")?,
+            category: r.try_get("category")?,
+        },
+        department: DepartmentSummary {
+            id: f.department_id,
+            name: r.try_get("department_name")?,
+            cost_center: r.try_get("cost_center")?,
+        },
+        location: match f.location_id {
+            Some(id) => Some(LocationSummary { id, name: r.try_get("location_name")? }),
+            None => None,
+        },
+        vendor: match f.vendor_id {
+            Some(id) => Some(VendorSummary { id, name: r.try_get("vendor_name")? }),
+            None => None,
+        },
+        high_risk: f.high_risk_override.unwrap_or(model_high_risk) || life_support,
+        life_support,
+        asset_tag: f.asset_tag,
+        serial_number: f.serial_number,
+        status: f.status,
+        acquisition_date: f.acquisition_date,
+        acquisition_cost_minor: f.acquisition_cost_minor,
+        currency: f.currency,
+        purchase_order: f.purchase_order,
+        in_service_date: f.in_service_date,
+        warranty_end: f.warranty_end,
+        udi: f.udi,
+        high_risk_override: f.high_risk_override,
+        life_support_override: f.life_support_override,
+        notes: f.notes,
+        version: r.try_get("version")?,
+    })
+}
+
+const WO_SELECT: &str = "SELECT w.*, a.asset_tag, rq.display_name AS requester_name, \
+     au.display_name AS assigned_to_name, v.name AS vendor_name FROM work_orders w \
+     LEFT JOIN assets a ON a.id = w.asset_id LEFT JOIN users rq ON rq.id = w.requester_id \
+     LEFT JOIN users au ON au.id = w.assigned_to LEFT JOIN vendors v ON v.id = w.vendor_id";
+
+fn work_order_from(r: &DbRow) -> Result<WorkOrder, sqlx::Error> {
+    Ok(WorkOrder {
+        id: WorkOrderId(r.try_get("id")?),
+        number: r.try_get("number")?,
+        wo_type: get_enum(r, "wo_type", WorkOrderType::parse)?,
+        priority: get_enum(r, "priority", Priority::parse)?,
+        status: get_enum(r, "status", WorkOrderStatus::parse)?,
+        hold_reason: get_oenum(r, "hold_reason", HoldReason::parse)?,
+        asset_id: r.try_get::<Option<i64>, _>("asset_id")?.map(AssetId),
+        asset_tag: r.try_get("asset_tag")?,
+        requester_id: r.try_get::<Option<i64>, _>("requester_id")?.map(UserId),
+        requester_name: r.try_get("requester_name")?,
+        requester_contact: r.try_get("requester_contact")?,
+        problem: r.try_get("problem")?,
+        assigned_to: r.try_get::<Option<i64>, _>("assigned_to")?.map(UserId),
+        assigned_to_name: r.try_get("assigned_to_name")?,
+        vendor_id: r.try_get::<Option<i64>, _>("vendor_id")?.map(VendorId),
+        vendor_name: r.try_get("vendor_name")?,
+        cause_code: r.try_get("cause_code")?,
+        work_performed: r.try_get("work_performed")?,
+        result: get_oenum(r, "result", WorkResult::parse)?,
+        downtime_start: get_ots(r, "downtime_start")?,
+        downtime_end: get_ots(r, "downtime_end")?,
+        due_date: get_od(r, "due_date")?,
+        opened_at: get_ts(r, "opened_at")?,
+        assigned_at: get_ots(r, "assigned_at")?,
+        started_at: get_ots(r, "started_at")?,
+        completed_at: get_ots(r, "completed_at")?,
+        closed_at: get_ots(r, "closed_at")?,
+        took_out_of_service: r.try_get("took_out_of_service")?,
+        labour: vec![],
+        parts: vec![],
+        version: r.try_get("version")?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads on a connection (usable inside a transaction)
+
+async fn fetch_asset(conn: &mut DbConn, id: AssetId) -> StoreResult<Asset> {
+    let sql = format!("{ASSET_SELECT} WHERE a.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?;
+    match row {
+        Some(r) => Ok(asset_from(&r)?),
+        None => Err(StoreError::NotFound(format!("asset {id}"))),
+    }
+}
+
+async fn fetch_work_order(conn: &mut DbConn, id: WorkOrderId) -> StoreResult<WorkOrder> {
+    let sql = format!("{WO_SELECT} WHERE w.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?;
+    let Some(r) = row else { return Err(StoreError::NotFound(format!("work order {id}"))) };
+    let mut wo = work_order_from(&r)?;
+    let labour = sqlx::query(
+        "SELECT l.*, u.display_name FROM wo_labour l JOIN users u ON u.id = l.technician_id WHERE l.work_order_id = $1 ORDER BY l.id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in labour {
+        wo.labour.push(LabourEntry {
+            id: r.try_get("id")?,
+            technician_id: UserId(r.try_get("technician_id")?),
+            technician: r.try_get("display_name")?,
+            work_date: r.try_get::<jiff_sqlx::Date, _>("work_date")?.to_jiff(),
+            minutes: r.try_get("minutes")?,
+            note: r.try_get("note")?,
+        });
+    }
+    let parts = sqlx::query("SELECT * FROM wo_parts WHERE work_order_id = $1 ORDER BY id").bind(id.0).fetch_all(&mut *conn).await?;
+    for r in parts {
+        wo.parts.push(PartUsed {
+            id: r.try_get("id")?,
+            part_number: r.try_get("part_number")?,
+            description: r.try_get("description")?,
+            quantity: r.try_get("quantity")?,
+            unit_cost_minor: r.try_get("unit_cost_minor")?,
+        });
+    }
+    Ok(wo)
+}
+
+async fn fetch_user(conn: &mut DbConn, id: UserId) -> StoreResult<User> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await? {
+        Some(r) => Ok(user_from(&r)?),
+        None => Err(StoreError::NotFound(format!("user {id}"))),
+    }
+}
+
+async fn fetch_model(conn: &mut DbConn, id: ModelId) -> StoreResult<DeviceModel> {
+    let sql = format!("{MODEL_SELECT} WHERE m.id = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await? {
+        Some(r) => Ok(model_from(&r)?),
+        None => Err(StoreError::NotFound(format!("model {id}"))),
+    }
+}
+
+/// Fetches one row of a simple table by id.
+async fn fetch_one<T>(
+    conn: &mut DbConn,
+    table: &str,
+    id: i64,
+    map: fn(&DbRow) -> Result<T, sqlx::Error>,
+    what: &str,
+) -> StoreResult<T> {
+    let sql = format!("SELECT * FROM {table} WHERE id = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await? {
+        Some(r) => Ok(map(&r)?),
+        None => Err(StoreError::NotFound(format!("{what} {id}"))),
+    }
+}
+
+/// A user who can be assigned work (active, in a role that does work).
+async fn check_assignee(conn: &mut DbConn, id: UserId, field: &str) -> StoreResult<()> {
+    let u = fetch_user(conn, id).await.map_err(|_| invalid(field, format!("no user with id {id}")))?;
+    if !u.active || !u.role.does_work() {
+        return Err(invalid(field, format!("{} ({}) cannot be assigned work", u.username, u.role.as_str())));
+    }
+    Ok(())
+}
+
+async fn check_cause_code(conn: &mut DbConn, code: &str) -> StoreResult<()> {
+    let found = sqlx::query("SELECT 1 AS one FROM cause_codes WHERE code = $1").bind(code).fetch_optional(&mut *conn).await?;
+    if found.is_none() {
+        return Err(invalid("cause_code", format!("'{code}' is not a known cause code")));
+    }
+    Ok(())
+}
+
+fn stale(what: &str, id: impl std::fmt::Display, read: i64, current: i64) -> StoreError {
+    StoreError::Stale(format!(
+        "{what} {id} was changed by someone else (you read version {read}, it is now version {current}); reload and try again"
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes on a connection
+
+async fn write_asset_fields(conn: &mut DbConn, id: Option<AssetId>, f: &AssetFields, at: Timestamp) -> StoreResult<AssetId> {
+    must_exist(conn, "device_models", f.model_id.0, "model_id").await?;
+    must_exist(conn, "departments", f.department_id.0, "department_id").await?;
+    if let Some(l) = f.location_id {
+        must_exist(conn, "locations", l.0, "location_id").await?;
+    }
+    if let Some(v) = f.vendor_id {
+        must_exist(conn, "vendors", v.0, "vendor_id").await?;
+    }
+    let q = match id {
+        None => sqlx::query(
+            "INSERT INTO assets (asset_tag, serial_number, model_id, department_id, location_id, status, \
+             acquisition_date, acquisition_cost_minor, currency, vendor_id, purchase_order, in_service_date, \
+             warranty_end, udi_di, udi_lot, udi_serial, udi_manufactured, udi_expiry, udi_raw, high_risk_override, \
+             life_support_override, notes, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $23) RETURNING id",
+        ),
+        Some(_) => sqlx::query(
+            "UPDATE assets SET asset_tag = $1, serial_number = $2, model_id = $3, department_id = $4, \
+             location_id = $5, status = $6, acquisition_date = $7, acquisition_cost_minor = $8, currency = $9, \
+             vendor_id = $10, purchase_order = $11, in_service_date = $12, warranty_end = $13, udi_di = $14, \
+             udi_lot = $15, udi_serial = $16, udi_manufactured = $17, udi_expiry = $18, udi_raw = $19, \
+             high_risk_override = $20, life_support_override = $21, notes = $22, version = version + 1, \
+             updated_at = $23 WHERE id = $24 RETURNING id",
+        ),
+    };
+    let row = q
+        .bind(&f.asset_tag)
+        .bind(&f.serial_number)
+        .bind(f.model_id.0)
+        .bind(f.department_id.0)
+        .bind(f.location_id.map(|l| l.0))
+        .bind(f.status.as_str())
+        .bind(od(f.acquisition_date))
+        .bind(f.acquisition_cost_minor)
+        .bind(&f.currency)
+        .bind(f.vendor_id.map(|v| v.0))
+        .bind(&f.purchase_order)
+        .bind(od(f.in_service_date))
+        .bind(od(f.warranty_end))
+        .bind(&f.udi.di)
+        .bind(&f.udi.lot)
+        .bind(&f.udi.serial)
+        .bind(od(f.udi.manufactured))
+        .bind(od(f.udi.expiry))
+        .bind(&f.udi.raw)
+        .bind(f.high_risk_override)
+        .bind(f.life_support_override)
+        .bind(&f.notes)
+        .bind(t(at))
+        .bind(id.map(|i| i.0))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_db_err)?;
+    Ok(AssetId(row.try_get("id")?))
+}
+
+/// Sets an asset's status as a side effect of work, with its own audit event.
+async fn set_asset_status(conn: &mut DbConn, ctx: &ChangeContext, id: AssetId, to: AssetStatus, why: &str) -> StoreResult<()> {
+    let before = fetch_asset(conn, id).await?;
+    sqlx::query("UPDATE assets SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(to.as_str())
+        .bind(t(ctx.at))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    let after = fetch_asset(conn, id).await?;
+    let ctx = ChangeContext { reason: Some(why.to_string()), ..ctx.clone() };
+    append_audit(conn, &ctx, "update", "asset", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await
+}
+
+async fn insert_labour(conn: &mut DbConn, wo: WorkOrderId, l: &LabourToAdd, today: Date) -> StoreResult<()> {
+    sqlx::query("INSERT INTO wo_labour (work_order_id, technician_id, work_date, minutes, note) VALUES ($1, $2, $3, $4, $5)")
+        .bind(wo.0)
+        .bind(l.technician_id.0)
+        .bind(l.entry.work_date.unwrap_or(today).to_sqlx())
+        .bind(l.entry.minutes)
+        .bind(&l.entry.note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn insert_part(conn: &mut DbConn, wo: WorkOrderId, p: &NewPartUsed) -> StoreResult<()> {
+    sqlx::query("INSERT INTO wo_parts (work_order_id, part_number, description, quantity, unit_cost_minor) VALUES ($1, $2, $3, $4, $5)")
+        .bind(wo.0)
+        .bind(&p.part_number)
+        .bind(&p.description)
+        .bind(p.quantity)
+        .bind(p.unit_cost_minor)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes a work order's mutable columns, guarded by the version it was read at.
+async fn write_work_order(conn: &mut DbConn, wo: &WorkOrder, read_version: i64, at: Timestamp) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE work_orders SET priority = $1, status = $2, hold_reason = $3, requester_contact = $4, problem = $5, \
+         assigned_to = $6, vendor_id = $7, cause_code = $8, work_performed = $9, result = $10, downtime_start = $11, \
+         downtime_end = $12, due_date = $13, assigned_at = $14, started_at = $15, completed_at = $16, closed_at = $17, \
+         version = version + 1, updated_at = $18 WHERE id = $19 AND version = $20",
+    )
+    .bind(wo.priority.as_str())
+    .bind(wo.status.as_str())
+    .bind(wo.hold_reason.map(|h| h.as_str()))
+    .bind(&wo.requester_contact)
+    .bind(&wo.problem)
+    .bind(wo.assigned_to.map(|u| u.0))
+    .bind(wo.vendor_id.map(|v| v.0))
+    .bind(&wo.cause_code)
+    .bind(&wo.work_performed)
+    .bind(wo.result.map(|r| r.as_str()))
+    .bind(ot(wo.downtime_start))
+    .bind(ot(wo.downtime_end))
+    .bind(od(wo.due_date))
+    .bind(ot(wo.assigned_at))
+    .bind(ot(wo.started_at))
+    .bind(ot(wo.completed_at))
+    .bind(ot(wo.closed_at))
+    .bind(t(at))
+    .bind(wo.id.0)
+    .bind(read_version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(stale("work order", &wo.number, read_version, read_version + 1));
+    }
+    Ok(())
+}
+
+/// Validates the references a work order's content holds.
+async fn check_work_order_refs(conn: &mut DbConn, wo: &WorkOrder, before: &WorkOrder) -> StoreResult<()> {
+    if wo.assigned_to != before.assigned_to
+        && let Some(u) = wo.assigned_to
+    {
+        check_assignee(conn, u, "assigned_to").await?;
+    }
+    if wo.vendor_id != before.vendor_id
+        && let Some(v) = wo.vendor_id
+    {
+        must_exist(conn, "vendors", v.0, "vendor_id").await?;
+    }
+    if wo.cause_code != before.cause_code
+        && let Some(c) = &wo.cause_code
+    {
+        check_cause_code(conn, c).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding
+
+async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreResult<()> {
+    let at = t(ctx.at);
+    let mut events: Vec<(String, String, String)> = Vec::new();
+    macro_rules! bulk {
+        ($rows:expr, $sql:literal, |$b:ident, $r:ident| $body:block, $etype:literal, $eid:expr) => {
+            for chunk in $rows.chunks(400) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new($sql);
+                qb.push_values(chunk, |mut $b, $r| $body);
+                qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+            }
+            for $r in $rows.iter() {
+                events.push(($etype.to_string(), ($eid).to_string(), snapshot($r)));
+            }
+        };
+    }
+    bulk!(d.sites, "INSERT INTO sites (id, code, name, address, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.code.clone()).push_bind(r.name.clone()).push_bind(r.address.clone())
+            .push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "site", r.id);
+    bulk!(d.buildings, "INSERT INTO buildings (id, site_id, code, name, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.site_id.0).push_bind(r.code.clone()).push_bind(r.name.clone())
+            .push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "building", r.id);
+    bulk!(d.departments, "INSERT INTO departments (id, building_id, cost_center, name, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.building_id.0).push_bind(r.cost_center.clone()).push_bind(r.name.clone())
+            .push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "department", r.id);
+    bulk!(d.locations, "INSERT INTO locations (id, department_id, name, floor, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.department_id.0).push_bind(r.name.clone()).push_bind(r.floor.clone())
+            .push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "location", r.id);
+    bulk!(d.manufacturers, "INSERT INTO manufacturers (id, name, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.name.clone()).push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "manufacturer", r.id);
+    bulk!(d.vendors, "INSERT INTO vendors (id, name, phone, email, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.name.clone()).push_bind(r.phone.clone()).push_bind(r.email.clone())
+            .push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "vendor", r.id);
+    bulk!(d.models, "INSERT INTO device_models (id, manufacturer_id, model_number, name, category, nomenclature_system, nomenclature_code, fda_product_code, fda_class, expected_life_years, high_risk, life_support, version, created_at, updated_at) ", |b, r| {
+        b.push_bind(r.id.0).push_bind(r.manufacturer_id.0).push_bind(r.model_number.clone()).push_bind(r.name.clone())
+            .push_bind(r.category.clone()).push_bind(r.nomenclature_system.map(|n| n.as_str()))
+            .push_bind(r.nomenclature_code.clone()).push_bind(r.fda_product_code.clone())
+            .push_bind(r.fda_class.map(|c| c.as_str())).push_bind(r.expected_life_years)
+            .push_bind(r.high_risk).push_bind(r.life_support).push_bind(1_i64).push_bind(at).push_bind(at);
+    }, "model", r.id);
+    for chunk in d.users.chunks(400) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO users (id, username, display_name, role, email, vendor_id, active, password_hash, version, created_at, updated_at) ");
+        qb.push_values(chunk, |mut b, s| {
+            let r = &s.user;
+            b.push_bind(r.id.0).push_bind(r.username.clone()).push_bind(r.display_name.clone())
+                .push_bind(r.role.as_str()).push_bind(r.email.clone()).push_bind(r.vendor_id.map(|v| v.0))
+                .push_bind(r.active).push_bind(s.password_hash.clone()).push_bind(1_i64).push_bind(at).push_bind(at);
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    for s in &d.users {
+        events.push(("user".into(), s.user.id.to_string(), snapshot(&s.user)));
+    }
+    for chunk in d.assets.chunks(300) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO assets (id, asset_tag, serial_number, model_id, department_id, location_id, status, \
+             acquisition_date, acquisition_cost_minor, currency, vendor_id, purchase_order, in_service_date, \
+             warranty_end, udi_di, udi_lot, udi_serial, udi_manufactured, udi_expiry, udi_raw, high_risk_override, \
+             life_support_override, notes, version, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, s| {
+            let f = &s.fields;
+            b.push_bind(s.id.0).push_bind(f.asset_tag.clone()).push_bind(f.serial_number.clone())
+                .push_bind(f.model_id.0).push_bind(f.department_id.0).push_bind(f.location_id.map(|l| l.0))
+                .push_bind(f.status.as_str()).push_bind(od(f.acquisition_date)).push_bind(f.acquisition_cost_minor)
+                .push_bind(f.currency.clone()).push_bind(f.vendor_id.map(|v| v.0)).push_bind(f.purchase_order.clone())
+                .push_bind(od(f.in_service_date)).push_bind(od(f.warranty_end)).push_bind(f.udi.di.clone())
+                .push_bind(f.udi.lot.clone()).push_bind(f.udi.serial.clone()).push_bind(od(f.udi.manufactured))
+                .push_bind(od(f.udi.expiry)).push_bind(f.udi.raw.clone()).push_bind(f.high_risk_override)
+                .push_bind(f.life_support_override).push_bind(f.notes.clone()).push_bind(1_i64)
+                .push_bind(t(s.created_at)).push_bind(at);
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    for s in &d.assets {
+        events.push(("asset".into(), s.id.to_string(), snapshot(&s.fields)));
+    }
+    for chunk in d.work_orders.chunks(300) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO work_orders (id, number, wo_type, priority, status, hold_reason, asset_id, requester_id, \
+             requester_contact, problem, assigned_to, vendor_id, cause_code, work_performed, result, downtime_start, \
+             downtime_end, due_date, opened_at, assigned_at, started_at, completed_at, closed_at, \
+             took_out_of_service, version, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, w| {
+            b.push_bind(w.id.0).push_bind(w.number.clone()).push_bind(w.wo_type.as_str())
+                .push_bind(w.priority.as_str()).push_bind(w.status.as_str()).push_bind(w.hold_reason.map(|h| h.as_str()))
+                .push_bind(w.asset_id.map(|a| a.0)).push_bind(w.requester_id.map(|u| u.0))
+                .push_bind(w.requester_contact.clone()).push_bind(w.problem.clone())
+                .push_bind(w.assigned_to.map(|u| u.0)).push_bind(w.vendor_id.map(|v| v.0))
+                .push_bind(w.cause_code.clone()).push_bind(w.work_performed.clone())
+                .push_bind(w.result.map(|r| r.as_str())).push_bind(ot(w.downtime_start)).push_bind(ot(w.downtime_end))
+                .push_bind(od(w.due_date)).push_bind(t(w.opened_at)).push_bind(ot(w.assigned_at))
+                .push_bind(ot(w.started_at)).push_bind(ot(w.completed_at)).push_bind(ot(w.closed_at))
+                .push_bind(w.took_out_of_service).push_bind(1_i64).push_bind(at);
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    let labour: Vec<(WorkOrderId, &LabourEntry)> =
+        d.work_orders.iter().flat_map(|w| w.labour.iter().map(move |l| (w.id, l))).collect();
+    for chunk in labour.chunks(500) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("INSERT INTO wo_labour (work_order_id, technician_id, work_date, minutes, note) ");
+        qb.push_values(chunk, |mut b, (w, l)| {
+            b.push_bind(w.0).push_bind(l.technician_id.0).push_bind(l.work_date.to_sqlx()).push_bind(l.minutes)
+                .push_bind(l.note.clone());
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    let parts: Vec<(WorkOrderId, &PartUsed)> =
+        d.work_orders.iter().flat_map(|w| w.parts.iter().map(move |p| (w.id, p))).collect();
+    for chunk in parts.chunks(500) {
+        let mut qb: QueryBuilder<Db> =
+            QueryBuilder::new("INSERT INTO wo_parts (work_order_id, part_number, description, quantity, unit_cost_minor) ");
+        qb.push_values(chunk, |mut b, (w, p)| {
+            b.push_bind(w.0).push_bind(p.part_number.clone()).push_bind(p.description.clone())
+                .push_bind(p.quantity).push_bind(p.unit_cost_minor);
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    for w in &d.work_orders {
+        events.push(("work_order".into(), w.id.to_string(), snapshot(w)));
+    }
+    // Work-order number counters continue after the highest number of each year.
+    let mut last: std::collections::BTreeMap<i16, i64> = std::collections::BTreeMap::new();
+    for w in &d.work_orders {
+        if let Some((y, n)) = wo_rules::parse_number(&w.number) {
+            let e = last.entry(y).or_insert(0);
+            *e = (*e).max(n);
+        }
+    }
+    for (y, n) in last {
+        sqlx::query("INSERT INTO wo_counters (year, last_seq) VALUES ($1, $2) ON CONFLICT (year) DO UPDATE SET last_seq = $2")
+            .bind(i64::from(y))
+            .bind(n)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // One `create` event per row, linked in one go.
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
+    let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let occurred_at = format_instant(ctx.at);
+    let mut linked = Vec::with_capacity(events.len());
+    for (entity_type, entity_id, after) in events {
+        let e = AuditDraft {
+            occurred_at: occurred_at.clone(),
+            actor_id: ctx.actor_id.map(|u| u.0),
+            actor: ctx.actor.clone(),
+            action: "create".into(),
+            entity_type,
+            entity_id,
+            before: None,
+            after: Some(after),
+            reason: ctx.reason.clone(),
+        }
+        .link(seq, &prev);
+        seq = e.seq;
+        prev = e.hash.clone();
+        linked.push(e);
+    }
+    insert_audit_events(conn, &linked).await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(&prev).execute(&mut *conn).await?;
+    after_seed(conn).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Store
+
+/// Lists a simple table in id order, one keyset page at a time.
+async fn list_page<T>(
+    pool: &sqlx::Pool<Db>,
+    select: &str,
+    id_col: &str,
+    extra: Option<(&str, i64)>,
+    page: PageRequest,
+    map: fn(&DbRow) -> Result<T, sqlx::Error>,
+    key: fn(&T) -> i64,
+) -> StoreResult<Page<T>> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(select);
+    qb.push(" WHERE 1 = 1");
+    if let Some(after) = page.after {
+        qb.push(format!(" AND {id_col} > ")).push_bind(after);
+    }
+    if let Some((col, v)) = extra {
+        qb.push(format!(" AND {col} = ")).push_bind(v);
+    }
+    qb.push(format!(" ORDER BY {id_col} LIMIT ")).push_bind(i64::from(page.limit) + 1);
+    let rows = qb.build().fetch_all(pool).await?;
+    let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, page.limit, key))
+}
+
+/// Updates a named organisational row: reads it, checks the version, writes, audits.
+async fn update_named<T: serde::Serialize>(
+    pool: &sqlx::Pool<Db>,
+    ctx: &ChangeContext,
+    table: &str,
+    entity: &str,
+    id: i64,
+    patch: &OrgPatch,
+    sets: &[(&str, Option<&String>)],
+    map: fn(&DbRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<T> {
+    let mut tx = begin_write(pool).await?;
+    let before = fetch_one(&mut tx, table, id, map, entity).await?;
+    let current: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT version FROM {table} WHERE id = $1")))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("version")?;
+    if current != patch.version {
+        return Err(stale(entity, id, patch.version, current));
+    }
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!("UPDATE {table} SET version = version + 1, updated_at = "));
+    qb.push_bind(t(ctx.at));
+    for (col, v) in sets {
+        if let Some(v) = v {
+            let v = v.trim().to_string();
+            if v.is_empty() {
+                return Err(invalid(col, "must not be blank"));
+            }
+            qb.push(format!(", {col} = ")).push_bind(v);
+        }
+    }
+    qb.push(" WHERE id = ").push_bind(id);
+    qb.build().execute(&mut *tx).await.map_err(map_db_err)?;
+    let after = fetch_one(&mut tx, table, id, map, entity).await?;
+    let ctx = ctx.with_reason(patch.reason.clone());
+    append_audit(&mut tx, &ctx, "update", entity, id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[async_trait]
+impl Store for Impl {
+    fn backend(&self) -> crate::Backend {
+        BACKEND
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM sites) + (SELECT COUNT(*) FROM assets) + (SELECT COUNT(*) FROM work_orders) AS n",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get::<i64, _>("n")? == 0)
+    }
+
+    async fn seed(&self, ctx: &ChangeContext, data: &Dataset) -> StoreResult<()> {
+        let mut tx = begin_write(&self.pool).await?;
+        seed_all(&mut tx, ctx, data).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // --- organisation --------------------------------------------------------------------
+
+    async fn list_sites(&self) -> StoreResult<Vec<Site>> {
+        let rows = sqlx::query("SELECT * FROM sites ORDER BY id").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(site_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn get_site(&self, id: SiteId) -> StoreResult<Site> {
+        let mut c = self.pool.acquire().await?;
+        fetch_one(&mut c, "sites", id.0, site_from, "site").await
+    }
+
+    async fn insert_site(&self, ctx: &ChangeContext, n: &NewSite) -> StoreResult<Site> {
+        let mut tx = begin_write(&self.pool).await?;
+        let r = sqlx::query("INSERT INTO sites (code, name, address, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING *")
+            .bind(&n.code).bind(&n.name).bind(&n.address).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let s = site_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "site", s.id.to_string(), None, Some(snapshot(&s))).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    async fn update_site(&self, ctx: &ChangeContext, id: SiteId, p: &OrgPatch) -> StoreResult<Site> {
+        let sets = [("code", p.code.as_ref()), ("name", p.name.as_ref()), ("address", p.address.as_ref())];
+        update_named(&self.pool, ctx, "sites", "site", id.0, p, &sets, site_from).await
+    }
+
+    async fn list_buildings(&self, site: Option<SiteId>) -> StoreResult<Vec<Building>> {
+        let rows = sqlx::query("SELECT * FROM buildings WHERE ($1 IS NULL OR site_id = $1) ORDER BY id")
+            .bind(site.map(|s| s.0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(building_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn insert_building(&self, ctx: &ChangeContext, n: &NewBuilding) -> StoreResult<Building> {
+        let mut tx = begin_write(&self.pool).await?;
+        must_exist(&mut tx, "sites", n.site_id.0, "site_id").await?;
+        let r = sqlx::query("INSERT INTO buildings (site_id, code, name, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING *")
+            .bind(n.site_id.0).bind(&n.code).bind(&n.name).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let b = building_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "building", b.id.to_string(), None, Some(snapshot(&b))).await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    async fn list_departments(&self, building: Option<BuildingId>) -> StoreResult<Vec<Department>> {
+        let rows = sqlx::query("SELECT * FROM departments WHERE ($1 IS NULL OR building_id = $1) ORDER BY name, id")
+            .bind(building.map(|s| s.0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(department_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn get_department(&self, id: DepartmentId) -> StoreResult<Department> {
+        let mut c = self.pool.acquire().await?;
+        fetch_one(&mut c, "departments", id.0, department_from, "department").await
+    }
+
+    async fn insert_department(&self, ctx: &ChangeContext, n: &NewDepartment) -> StoreResult<Department> {
+        let mut tx = begin_write(&self.pool).await?;
+        must_exist(&mut tx, "buildings", n.building_id.0, "building_id").await?;
+        let r = sqlx::query("INSERT INTO departments (building_id, cost_center, name, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING *")
+            .bind(n.building_id.0).bind(&n.cost_center).bind(&n.name).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let d = department_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "department", d.id.to_string(), None, Some(snapshot(&d))).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    async fn update_department(&self, ctx: &ChangeContext, id: DepartmentId, p: &OrgPatch) -> StoreResult<Department> {
+        let sets = [("cost_center", p.cost_center.as_ref()), ("name", p.name.as_ref())];
+        update_named(&self.pool, ctx, "departments", "department", id.0, p, &sets, department_from).await
+    }
+
+    async fn list_locations(&self, department: Option<DepartmentId>, page: PageRequest) -> StoreResult<Page<Location>> {
+        list_page(&self.pool, "SELECT * FROM locations", "id", department.map(|d| ("department_id", d.0)), page, location_from, |l| l.id.0).await
+    }
+
+    async fn get_location(&self, id: LocationId) -> StoreResult<Location> {
+        let mut c = self.pool.acquire().await?;
+        fetch_one(&mut c, "locations", id.0, location_from, "location").await
+    }
+
+    async fn insert_location(&self, ctx: &ChangeContext, n: &NewLocation) -> StoreResult<Location> {
+        let mut tx = begin_write(&self.pool).await?;
+        must_exist(&mut tx, "departments", n.department_id.0, "department_id").await?;
+        let r = sqlx::query("INSERT INTO locations (department_id, name, floor, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING *")
+            .bind(n.department_id.0).bind(&n.name).bind(&n.floor).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let l = location_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "location", l.id.to_string(), None, Some(snapshot(&l))).await?;
+        tx.commit().await?;
+        Ok(l)
+    }
+
+    async fn update_location(&self, ctx: &ChangeContext, id: LocationId, p: &OrgPatch) -> StoreResult<Location> {
+        let sets = [("name", p.name.as_ref()), ("floor", p.floor.as_ref())];
+        update_named(&self.pool, ctx, "locations", "location", id.0, p, &sets, location_from).await
+    }
+
+    // --- catalogue -----------------------------------------------------------------------
+
+    async fn list_manufacturers(&self, page: PageRequest) -> StoreResult<Page<Manufacturer>> {
+        list_page(&self.pool, "SELECT * FROM manufacturers", "id", None, page, manufacturer_from, |m| m.id.0).await
+    }
+
+    async fn get_manufacturer(&self, id: ManufacturerId) -> StoreResult<Manufacturer> {
+        let mut c = self.pool.acquire().await?;
+        fetch_one(&mut c, "manufacturers", id.0, manufacturer_from, "manufacturer").await
+    }
+
+    async fn insert_manufacturer(&self, ctx: &ChangeContext, n: &NewManufacturer) -> StoreResult<Manufacturer> {
+        let mut tx = begin_write(&self.pool).await?;
+        let r = sqlx::query("INSERT INTO manufacturers (name, version, created_at, updated_at) VALUES ($1, 1, $2, $2) RETURNING *")
+            .bind(&n.name).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let m = manufacturer_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "manufacturer", m.id.to_string(), None, Some(snapshot(&m))).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    async fn update_manufacturer(&self, ctx: &ChangeContext, id: ManufacturerId, p: &OrgPatch) -> StoreResult<Manufacturer> {
+        let sets = [("name", p.name.as_ref())];
+        update_named(&self.pool, ctx, "manufacturers", "manufacturer", id.0, p, &sets, manufacturer_from).await
+    }
+
+    async fn list_vendors(&self, page: PageRequest) -> StoreResult<Page<Vendor>> {
+        list_page(&self.pool, "SELECT * FROM vendors", "id", None, page, vendor_from, |v| v.id.0).await
+    }
+
+    async fn insert_vendor(&self, ctx: &ChangeContext, n: &NewVendor) -> StoreResult<Vendor> {
+        let mut tx = begin_write(&self.pool).await?;
+        let r = sqlx::query("INSERT INTO vendors (name, phone, email, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING *")
+            .bind(&n.name).bind(&n.phone).bind(&n.email).bind(t(ctx.at))
+            .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let v = vendor_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "vendor", v.id.to_string(), None, Some(snapshot(&v))).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn list_models(&self, q: Option<&str>, page: PageRequest) -> StoreResult<Page<DeviceModel>> {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(MODEL_SELECT);
+        qb.push(" WHERE 1 = 1");
+        if let Some(after) = page.after {
+            qb.push(" AND m.id > ").push_bind(after);
+        }
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let p = like_pattern(q);
+            qb.push(" AND (lower(m.model_number) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR lower(m.name) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR lower(m.category) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR lower(f.name) LIKE ").push_bind(p).push(" ESCAPE '\\')");
+        }
+        qb.push(" ORDER BY m.id LIMIT ").push_bind(i64::from(page.limit) + 1);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(model_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, page.limit, |m| m.id.0))
+    }
+
+    async fn get_model(&self, id: ModelId) -> StoreResult<DeviceModel> {
+        let mut c = self.pool.acquire().await?;
+        fetch_model(&mut c, id).await
+    }
+
+    async fn insert_model(&self, ctx: &ChangeContext, n: &NewDeviceModel) -> StoreResult<DeviceModel> {
+        let mut tx = begin_write(&self.pool).await?;
+        must_exist(&mut tx, "manufacturers", n.manufacturer_id.0, "manufacturer_id").await?;
+        let r = sqlx::query(
+            "INSERT INTO device_models (manufacturer_id, model_number, name, category, nomenclature_system, \
+             nomenclature_code, fda_product_code, fda_class, expected_life_years, high_risk, life_support, version, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id",
+        )
+        .bind(n.manufacturer_id.0).bind(&n.model_number).bind(&n.name).bind(&n.category)
+        .bind(n.nomenclature_system.map(|s| s.as_str())).bind(&n.nomenclature_code).bind(&n.fda_product_code)
+        .bind(n.fda_class.map(|c| c.as_str())).bind(n.expected_life_years).bind(n.high_risk).bind(n.life_support)
+        .bind(t(ctx.at))
+        .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let m = fetch_model(&mut tx, ModelId(r.try_get("id")?)).await?;
+        append_audit(&mut tx, ctx, "create", "model", m.id.to_string(), None, Some(snapshot(&m))).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    async fn update_model(&self, ctx: &ChangeContext, id: ModelId, p: &ModelPatch) -> StoreResult<DeviceModel> {
+        let mut tx = begin_write(&self.pool).await?;
+        let before = fetch_model(&mut tx, id).await?;
+        if before.version != p.version {
+            return Err(stale("model", id, p.version, before.version));
+        }
+        let mut n = NewDeviceModel {
+            manufacturer_id: before.manufacturer_id,
+            model_number: p.model_number.clone().unwrap_or_else(|| before.model_number.clone()),
+            name: p.name.clone().unwrap_or_else(|| before.name.clone()),
+            category: p.category.clone().unwrap_or_else(|| before.category.clone()),
+            nomenclature_system: before.nomenclature_system,
+            nomenclature_code: p.nomenclature_code.clone().or_else(|| before.nomenclature_code.clone()),
+            fda_product_code: p.fda_product_code.clone().or_else(|| before.fda_product_code.clone()),
+            fda_class: p.fda_class.or(before.fda_class),
+            expected_life_years: p.expected_life_years.or(before.expected_life_years),
+            high_risk: p.high_risk.unwrap_or(before.high_risk),
+            life_support: p.life_support.unwrap_or(before.life_support),
+        };
+        n = n.normalized()?;
+        sqlx::query(
+            "UPDATE device_models SET model_number = $1, name = $2, category = $3, nomenclature_code = $4, \
+             fda_product_code = $5, fda_class = $6, expected_life_years = $7, high_risk = $8, life_support = $9, \
+             version = version + 1, updated_at = $10 WHERE id = $11",
+        )
+        .bind(&n.model_number).bind(&n.name).bind(&n.category).bind(&n.nomenclature_code).bind(&n.fda_product_code)
+        .bind(n.fda_class.map(|c| c.as_str())).bind(n.expected_life_years).bind(n.high_risk).bind(n.life_support)
+        .bind(t(ctx.at)).bind(id.0)
+        .execute(&mut *tx).await.map_err(map_db_err)?;
+        let after = fetch_model(&mut tx, id).await?;
+        let ctx = ctx.with_reason(p.reason.clone());
+        append_audit(&mut tx, &ctx, "update", "model", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn list_cause_codes(&self) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT code, label FROM cause_codes ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("label")?))).collect()
+    }
+
+    // --- people --------------------------------------------------------------------------
+
+    async fn list_users(&self, page: PageRequest) -> StoreResult<Page<User>> {
+        let select = format!("SELECT {USER_COLUMNS} FROM users");
+        list_page(&self.pool, &select, "id", None, page, user_from, |u| u.id.0).await
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<User> {
+        let mut c = self.pool.acquire().await?;
+        fetch_user(&mut c, id).await
+    }
+
+    async fn get_user_credentials(&self, username: &str) -> StoreResult<Option<(User, String)>> {
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.trim().to_lowercase()).fetch_optional(&self.pool).await?;
+        match row {
+            Some(r) => Ok(Some((user_from(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_user(&self, ctx: &ChangeContext, n: &NewUserRecord) -> StoreResult<User> {
+        let mut tx = begin_write(&self.pool).await?;
+        if let Some(v) = n.vendor_id {
+            must_exist(&mut tx, "vendors", v.0, "vendor_id").await?;
+        }
+        let r = sqlx::query(
+            "INSERT INTO users (username, display_name, role, email, vendor_id, active, password_hash, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, TRUE, $6, 1, $7, $7) RETURNING id",
+        )
+        .bind(&n.username).bind(&n.display_name).bind(n.role.as_str()).bind(&n.email).bind(n.vendor_id.map(|v| v.0))
+        .bind(&n.password_hash).bind(t(ctx.at))
+        .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let u = fetch_user(&mut tx, UserId(r.try_get("id")?)).await?;
+        append_audit(&mut tx, ctx, "create", "user", u.id.to_string(), None, Some(snapshot(&u))).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    async fn update_user(&self, ctx: &ChangeContext, id: UserId, p: &UserPatch, password_hash: Option<String>) -> StoreResult<User> {
+        let mut tx = begin_write(&self.pool).await?;
+        let before = fetch_user(&mut tx, id).await?;
+        if before.version != p.version {
+            return Err(stale("user", id, p.version, before.version));
+        }
+        let display_name = p.display_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or(&before.display_name).to_string();
+        let role = p.role.unwrap_or(before.role);
+        let email = p.email.clone().or(before.email.clone());
+        let active = p.active.unwrap_or(before.active);
+        sqlx::query(
+            "UPDATE users SET display_name = $1, role = $2, email = $3, active = $4, \
+             password_hash = COALESCE($5, password_hash), version = version + 1, updated_at = $6 WHERE id = $7",
+        )
+        .bind(&display_name).bind(role.as_str()).bind(&email).bind(active).bind(&password_hash).bind(t(ctx.at)).bind(id.0)
+        .execute(&mut *tx).await?;
+        if !active || password_hash.is_some() {
+            // Deactivation and a new password end every open session.
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(t(ctx.at)).bind(id.0).execute(&mut *tx).await?;
+        }
+        let after = fetch_user(&mut tx, id).await?;
+        let ctx = ctx.with_reason(p.reason.clone().or_else(|| password_hash.as_ref().map(|_| "password changed".to_string())));
+        append_audit(&mut tx, &ctx, "update", "user", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn insert_session(&self, user: UserId, token_hash: &str, kind: &str, now: Timestamp, expires: Timestamp) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash).bind(user.0).bind(kind).bind(t(now)).bind(t(expires))
+            .execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn get_session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>> {
+        let sql = format!(
+            "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active = TRUE",
+            USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(t(now)).fetch_optional(&self.pool).await?;
+        Ok(match row {
+            Some(r) => Some(user_from(&r)?),
+            None => None,
+        })
+    }
+
+    async fn revoke_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(t(now)).bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // --- assets --------------------------------------------------------------------------
+
+    async fn get_asset(&self, id: AssetId) -> StoreResult<Asset> {
+        let mut c = self.pool.acquire().await?;
+        fetch_asset(&mut c, id).await
+    }
+
+    async fn get_asset_by_tag(&self, tag: &str) -> StoreResult<Asset> {
+        let sql = format!("{ASSET_SELECT} WHERE lower(a.asset_tag) = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tag.trim().to_lowercase()).fetch_optional(&self.pool).await?;
+        match row {
+            Some(r) => Ok(asset_from(&r)?),
+            None => Err(StoreError::NotFound(format!("asset with tag '{}'", tag.trim()))),
+        }
+    }
+
+    async fn list_assets(&self, f: &AssetFilter, page: PageRequest) -> StoreResult<Page<Asset>> {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(ASSET_SELECT);
+        qb.push(" WHERE 1 = 1");
+        if let Some(after) = page.after {
+            qb.push(" AND a.id > ").push_bind(after);
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND a.status = ").push_bind(s.as_str());
+        }
+        if let Some(d) = f.department_id {
+            qb.push(" AND a.department_id = ").push_bind(d.0);
+        }
+        if let Some(m) = f.model_id {
+            qb.push(" AND a.model_id = ").push_bind(m.0);
+        }
+        if let Some(l) = f.location_id {
+            qb.push(" AND a.location_id = ").push_bind(l.0);
+        }
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let p = like_pattern(q);
+            qb.push(" AND (lower(a.asset_tag) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR lower(a.serial_number) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR a.model_id IN (SELECT m2.id FROM device_models m2 JOIN manufacturers f2 ON f2.id = m2.manufacturer_id WHERE lower(m2.model_number) LIKE ")
+                .push_bind(p.clone()).push(" ESCAPE '\\' OR lower(m2.name) LIKE ").push_bind(p.clone())
+                .push(" ESCAPE '\\' OR lower(m2.category) LIKE ").push_bind(p.clone())
+                .push(" ESCAPE '\\' OR lower(f2.name) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\')");
+            qb.push(" OR a.location_id IN (SELECT l2.id FROM locations l2 WHERE lower(l2.name) LIKE ").push_bind(p).push(" ESCAPE '\\'))");
+        }
+        qb.push(" ORDER BY a.id LIMIT ").push_bind(i64::from(page.limit) + 1);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(asset_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, page.limit, |a| a.id.0))
+    }
+
+    async fn insert_asset(&self, ctx: &ChangeContext, n: &NewAsset) -> StoreResult<Asset> {
+        let mut tx = begin_write(&self.pool).await?;
+        let id = write_asset_fields(&mut tx, None, &AssetFields::from(n.clone()), ctx.at).await?;
+        let a = fetch_asset(&mut tx, id).await?;
+        append_audit(&mut tx, ctx, "create", "asset", id.to_string(), None, Some(snapshot(&a))).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn update_asset(&self, ctx: &ChangeContext, id: AssetId, p: &AssetPatch) -> StoreResult<Asset> {
+        let mut tx = begin_write(&self.pool).await?;
+        let before = fetch_asset(&mut tx, id).await?;
+        if before.version != p.version {
+            return Err(stale("asset", &before.asset_tag, p.version, before.version));
+        }
+        let row = sqlx::query("SELECT * FROM assets WHERE id = $1").bind(id.0).fetch_one(&mut *tx).await?;
+        let mut fields = asset_fields_from(&row)?;
+        p.apply_to(&mut fields)?;
+        write_asset_fields(&mut tx, Some(id), &fields, ctx.at).await?;
+        let after = fetch_asset(&mut tx, id).await?;
+        let ctx = ctx.with_reason(p.reason.clone());
+        append_audit(&mut tx, &ctx, "update", "asset", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn import_assets(&self, ctx: &ChangeContext, assets: &[NewAsset]) -> Result<usize, (usize, StoreError)> {
+        let mut tx = begin_write(&self.pool).await.map_err(|e| (0, e.into()))?;
+        for (i, n) in assets.iter().enumerate() {
+            let id = write_asset_fields(&mut tx, None, &AssetFields::from(n.clone()), ctx.at).await.map_err(|e| (i, e))?;
+            let a = fetch_asset(&mut tx, id).await.map_err(|e| (i, e))?;
+            append_audit(&mut tx, ctx, "create", "asset", id.to_string(), None, Some(snapshot(&a))).await.map_err(|e| (i, e))?;
+        }
+        tx.commit().await.map_err(|e| (assets.len(), e.into()))?;
+        Ok(assets.len())
+    }
+
+    // --- work orders ---------------------------------------------------------------------
+
+    async fn get_work_order(&self, id: WorkOrderId) -> StoreResult<WorkOrder> {
+        let mut c = self.pool.acquire().await?;
+        fetch_work_order(&mut c, id).await
+    }
+
+    async fn list_work_orders(&self, f: &WorkOrderFilter, page: PageRequest) -> StoreResult<Page<WorkOrder>> {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(WO_SELECT);
+        qb.push(" WHERE 1 = 1");
+        if let Some(after) = page.after {
+            qb.push(" AND w.id < ").push_bind(after);
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND w.status = ").push_bind(s.as_str());
+        }
+        if f.open_only {
+            qb.push(" AND w.status IN ('open', 'assigned', 'in_progress', 'on_hold')");
+        }
+        if let Some(ty) = f.wo_type {
+            qb.push(" AND w.wo_type = ").push_bind(ty.as_str());
+        }
+        if let Some(a) = f.asset_id {
+            qb.push(" AND w.asset_id = ").push_bind(a.0);
+        }
+        if let Some(u) = f.assigned_to {
+            qb.push(" AND w.assigned_to = ").push_bind(u.0);
+        }
+        if let Some(u) = f.requester_id {
+            qb.push(" AND w.requester_id = ").push_bind(u.0);
+        }
+        if let Some(v) = f.vendor_id {
+            qb.push(" AND w.vendor_id = ").push_bind(v.0);
+        }
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let p = like_pattern(q);
+            qb.push(" AND (lower(w.number) LIKE ").push_bind(p.clone()).push(" ESCAPE '\\' OR lower(w.problem) LIKE ").push_bind(p).push(" ESCAPE '\\')");
+        }
+        qb.push(" ORDER BY w.id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(work_order_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, page.limit, |w| w.id.0))
+    }
+
+    async fn insert_work_order(&self, ctx: &ChangeContext, n: &NewWorkOrder, requester: Option<UserId>) -> StoreResult<WorkOrder> {
+        let mut tx = begin_write(&self.pool).await?;
+        let asset = match n.asset_id {
+            Some(a) => Some(fetch_asset(&mut tx, a).await.map_err(|_| invalid("asset_id", format!("no asset with id {a}")))?),
+            None => None,
+        };
+        if let Some(u) = n.assigned_to {
+            check_assignee(&mut tx, u, "assigned_to").await?;
+        }
+        if let Some(v) = n.vendor_id {
+            must_exist(&mut tx, "vendors", v.0, "vendor_id").await?;
+        }
+        let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        let seq: i64 = sqlx::query(
+            "INSERT INTO wo_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year) DO UPDATE SET last_seq = wo_counters.last_seq + 1 RETURNING last_seq",
+        )
+        .bind(i64::from(year))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        let number = wo_rules::format_number(year, seq);
+        let out_of_service = match (&asset, n.wo_type) {
+            (Some(a), WorkOrderType::Repair) => asset_rules::status_when_repair_opened(a.status),
+            _ => None,
+        };
+        let status = if n.assigned_to.is_some() { WorkOrderStatus::Assigned } else { WorkOrderStatus::Open };
+        let downtime_start = out_of_service.map(|_| ctx.at);
+        let r = sqlx::query(
+            "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, requester_id, requester_contact, problem, \
+             assigned_to, vendor_id, downtime_start, due_date, opened_at, assigned_at, took_out_of_service, version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $13) RETURNING id",
+        )
+        .bind(&number).bind(n.wo_type.as_str()).bind(n.priority.as_str()).bind(status.as_str())
+        .bind(n.asset_id.map(|a| a.0)).bind(requester.map(|u| u.0)).bind(&n.requester_contact).bind(&n.problem)
+        .bind(n.assigned_to.map(|u| u.0)).bind(n.vendor_id.map(|v| v.0)).bind(ot(downtime_start)).bind(od(n.due_date))
+        .bind(t(ctx.at)).bind(ot(n.assigned_to.map(|_| ctx.at))).bind(out_of_service.is_some())
+        .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+        let id = WorkOrderId(r.try_get("id")?);
+        let wo = fetch_work_order(&mut tx, id).await?;
+        append_audit(&mut tx, ctx, "create", "work_order", id.to_string(), None, Some(snapshot(&wo))).await?;
+        if let (Some(a), Some(to)) = (&asset, out_of_service) {
+            set_asset_status(&mut tx, ctx, a.id, to, &format!("repair {number} opened")).await?;
+        }
+        tx.commit().await?;
+        Ok(wo)
+    }
+
+    async fn update_work_order(
+        &self,
+        ctx: &ChangeContext,
+        id: WorkOrderId,
+        p: &WorkOrderPatch,
+        labour: &[LabourToAdd],
+        parts: &[NewPartUsed],
+    ) -> StoreResult<WorkOrder> {
+        let mut tx = begin_write(&self.pool).await?;
+        let before = fetch_work_order(&mut tx, id).await?;
+        if before.version != p.version {
+            return Err(stale("work order", &before.number, p.version, before.version));
+        }
+        let mut wo = before.clone();
+        p.apply_to(&mut wo)?;
+        check_work_order_refs(&mut tx, &wo, &before).await?;
+        for l in labour {
+            check_assignee(&mut tx, l.technician_id, "add_labour.technician_id").await?;
+        }
+        write_work_order(&mut tx, &wo, before.version, ctx.at).await?;
+        let today = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        for l in labour {
+            insert_labour(&mut tx, id, l, today).await?;
+        }
+        for part in parts {
+            insert_part(&mut tx, id, part).await?;
+        }
+        let after = fetch_work_order(&mut tx, id).await?;
+        let ctx = ctx.with_reason(p.reason.clone());
+        append_audit(&mut tx, &ctx, "update", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn transition_work_order(&self, ctx: &ChangeContext, id: WorkOrderId, req: &TransitionRequest) -> StoreResult<WorkOrder> {
+        let mut tx = begin_write(&self.pool).await?;
+        let before = fetch_work_order(&mut tx, id).await?;
+        if let Some(v) = req.version
+            && v != before.version
+        {
+            return Err(stale("work order", &before.number, v, before.version));
+        }
+        let mut wo = before.clone();
+        let effect = wo_rules::apply_transition(&mut wo, req, ctx.at)?;
+        check_work_order_refs(&mut tx, &wo, &before).await?;
+        write_work_order(&mut tx, &wo, before.version, ctx.at).await?;
+        let after = fetch_work_order(&mut tx, id).await?;
+        let ctx = ctx.with_reason(req.reason.clone());
+        append_audit(&mut tx, &ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        if let Some(asset_id) = wo.asset_id {
+            let asset = fetch_asset(&mut tx, asset_id).await?;
+            let new_status = match effect {
+                AssetEffect::None => None,
+                AssetEffect::RepairEnded { failed } => {
+                    let others: i64 = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM work_orders WHERE asset_id = $1 AND id <> $2 AND took_out_of_service = TRUE \
+                         AND status IN ('open', 'assigned', 'in_progress', 'on_hold')",
+                    )
+                    .bind(asset_id.0)
+                    .bind(id.0)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+                    asset_rules::status_when_repair_ended(asset.status, others as u64, failed)
+                }
+                AssetEffect::RepairReopened => asset_rules::status_when_repair_opened(asset.status),
+            };
+            if let Some(to) = new_status {
+                let why = format!("work order {} {}", wo.number, wo.status.as_str().replace('_', " "));
+                set_asset_status(&mut tx, &ctx, asset_id, to, &why).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn work_order_stats(&self, now: Timestamp) -> StoreResult<WorkOrderStats> {
+        let mut stats = WorkOrderStats::default();
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM work_orders WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold') GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for s in [WorkOrderStatus::Open, WorkOrderStatus::Assigned, WorkOrderStatus::InProgress, WorkOrderStatus::OnHold] {
+            let mut n = 0;
+            for r in &rows {
+                if r.try_get::<String, _>("status")? == s.as_str() {
+                    n = r.try_get("n")?;
+                }
+            }
+            stats.by_status.push((s, n));
+        }
+        let day = jiff::SignedDuration::from_hours(24);
+        let d2 = now.checked_sub(day * 2).unwrap_or(now);
+        let d7 = now.checked_sub(day * 7).unwrap_or(now);
+        let d30 = now.checked_sub(day * 30).unwrap_or(now);
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN opened_at >= $1 THEN 1 ELSE 0 END), 0) AS a, \
+             COALESCE(SUM(CASE WHEN opened_at < $1 AND opened_at >= $2 THEN 1 ELSE 0 END), 0) AS b, \
+             COALESCE(SUM(CASE WHEN opened_at < $2 AND opened_at >= $3 THEN 1 ELSE 0 END), 0) AS c, \
+             COALESCE(SUM(CASE WHEN opened_at < $3 THEN 1 ELSE 0 END), 0) AS d \
+             FROM work_orders WHERE status IN ('open', 'assigned', 'in_progress', 'on_hold')",
+        )
+        .bind(t(d2)).bind(t(d7)).bind(t(d30))
+        .fetch_one(&self.pool)
+        .await?;
+        stats.by_age = [r.try_get("a")?, r.try_get("b")?, r.try_get("c")?, r.try_get("d")?];
+        stats.assets_out_of_service = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE status = 'out_of_service'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(stats)
+    }
+
+    // --- the record ----------------------------------------------------------------------
+
+    async fn list_audit_for(&self, entity_type: &str, entity_id: &str, limit: u32) -> StoreResult<Vec<AuditEvent>> {
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE entity_type = $1 AND entity_id = $2 ORDER BY seq DESC LIMIT $3");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entity_type)
+            .bind(entity_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(audit_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn verify_audit_chain(&self) -> StoreResult<Result<u64, ChainBreak>> {
+        let mut conn = self.pool.acquire().await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
+        let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+        let mut v = ChainVerifier::new();
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_events ORDER BY seq");
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let e = match audit_from(&r) {
+                Ok(e) => e,
+                Err(_) => {
+                    let seq: i64 = r.try_get("seq").unwrap_or(-1);
+                    return Ok(Err(ChainBreak::Altered { seq }));
+                }
+            };
+            if let Err(b) = v.push(&e) {
+                return Ok(Err(b));
+            }
+        }
+        drop(rows);
+        Ok(v.finish(head_seq, &head_hash).map(|_| v.checked))
+    }
+}

@@ -1,0 +1,56 @@
+//! PostgreSQL (15+), for health systems that outgrow one file. Ids are identity columns; the
+//! audit head row's lock (taken by `UPDATE … RETURNING`) serialises appends to the chain.
+
+use crate::Backend;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+
+pub type Db = sqlx::Postgres;
+const BACKEND: Backend = Backend::Postgres;
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub struct PgStore {
+    pool: sqlx::Pool<Db>,
+}
+
+type Impl = PgStore;
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+        Ok(PgStore { pool })
+    }
+
+    /// Connects with `search_path` set to `schema`, creating the schema if needed.
+    pub async fn connect_with_schema(url: &str, schema: &str) -> Result<Self, sqlx::Error> {
+        let opts = PgConnectOptions::from_str(url)?;
+        {
+            let pool = PgPoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+            let ident = schema.replace('"', "");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{ident}\""))).execute(&pool).await?;
+            pool.close().await;
+        }
+        let opts = opts.options([("search_path", schema)]);
+        let pool = PgPoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin().await
+}
+
+/// Moves every identity sequence past the ids a seed inserted explicitly.
+async fn after_seed(conn: &mut DbConn) -> Result<(), sqlx::Error> {
+    for t in [
+        "sites", "buildings", "departments", "locations", "manufacturers", "vendors", "device_models", "users",
+        "assets", "work_orders", "wo_labour", "wo_parts",
+    ] {
+        let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+include!("common.rs");

@@ -1,0 +1,40 @@
+//! SQLite: the embedded default. A file in WAL mode with foreign keys on; write transactions
+//! begin IMMEDIATE so that concurrent writers queue instead of failing mid-transaction.
+
+use crate::Backend;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = sqlx::Sqlite;
+const BACKEND: Backend = Backend::Sqlite;
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub struct SqliteStore {
+    pool: sqlx::Pool<Db>,
+}
+
+type Impl = SqliteStore;
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+async fn after_seed(_conn: &mut DbConn) -> Result<(), sqlx::Error> {
+    Ok(())
+}
+
+include!("common.rs");
