@@ -1,1 +1,292 @@
-fn main() {}
+//! `htm` — the OpenHTM command line: serve the application, seed the demo hospital, migrate,
+//! import and export the inventory, add users and verify the audit record. The only place
+//! that knows argv, terminals and exit codes.
+
+mod config;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use htm_service::users::AdminBootstrap;
+use htm_service::{Principal, ServiceSettings, Services};
+use htm_store::{AssetFilter, DatabaseUrl};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "htm", version, about = "OpenHTM — Healthcare Technology Management")]
+struct Cli {
+    /// Database URL: sqlite://FILE (default sqlite://htm.db) or postgres://USER:PASS@HOST/DB [env: HTM_DATABASE_URL]
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// TOML configuration file (default: htm.toml in the working directory, if present)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080) [env: HTM_ADDR]
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Seed the demo hospital into an empty database, then serve it
+    Demo {
+        #[arg(long)]
+        addr: Option<String>,
+        /// Seed only; do not serve
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply pending database migrations
+    Migrate,
+    /// Import records from a file (all or nothing)
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export records
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Manage user accounts
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+    /// The audit record
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Import assets from a CSV file (columns: see the README)
+    Assets { file: PathBuf },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// Export every asset
+    Assets {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password comes from HTM_NEW_USER_PASSWORD or is generated and printed once
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// For role vendor: the vendor company's id
+        #[arg(long)]
+        vendor_id: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 0 if intact, 1 naming the first bad event
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(settings: &config::Settings) -> anyhow::Result<Services> {
+    let url = DatabaseUrl::parse(&settings.database_url).map_err(anyhow::Error::msg)?;
+    let store = htm_store::open(&url).await.with_context(|| format!("opening the database {url}"))?;
+    let svc = ServiceSettings { session_ttl: jiff::SignedDuration::from_hours(settings.session_hours) };
+    Ok(Services::new(store, svc))
+}
+
+/// Creates the `admin` account on first start and tells the operator how to sign in.
+async fn bootstrap_admin(s: &Services) -> anyhow::Result<()> {
+    match s.ensure_admin(std::env::var("HTM_ADMIN_PASSWORD").ok()).await? {
+        AdminBootstrap::Existing => {}
+        AdminBootstrap::Created => {
+            eprintln!("Created the administrator account 'admin' with the password from HTM_ADMIN_PASSWORD.")
+        }
+        AdminBootstrap::CreatedWithRandomPassword(pw) => {
+            eprintln!("Created the administrator account 'admin' with the password: {pw}");
+            eprintln!("(shown only this once — sign in and change it)");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(s: Services, settings: &config::Settings) -> anyhow::Result<()> {
+    let addr: SocketAddr = settings.addr.parse().with_context(|| format!("'{}' is not HOST:PORT", settings.addr))?;
+    let mut state = htm_web::AppState::new(s);
+    state.secure_cookies = settings.secure_cookies;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+    eprintln!("OpenHTM is serving at http://{addr}/ (API at http://{addr}/api/v1, Ctrl-C to stop)");
+    htm_web::serve_on(state, listener).await.context("serving")?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let addr_flag = match &cli.command {
+        Command::Serve { addr } | Command::Demo { addr, .. } => addr.clone(),
+        _ => None,
+    };
+    let settings =
+        config::load(cli.config.as_deref(), &config::Overrides { database_url: cli.db.clone(), addr: addr_flag })?;
+    match cli.command {
+        Command::Serve { .. } => {
+            let s = open(&settings).await?;
+            bootstrap_admin(&s).await?;
+            serve(s, &settings).await?;
+        }
+        Command::Demo { no_serve, .. } => {
+            let s = open(&settings).await?;
+            bootstrap_admin(&s).await?;
+            if s.store.is_empty().await? {
+                let started = std::time::Instant::now();
+                let today = jiff::Zoned::now().date();
+                let sum = s.seed_demo(today).await?;
+                eprintln!(
+                    "Seeded the demo hospital in {:.1} s: {} sites, {} departments, {} device models, {} assets, {} work orders.",
+                    started.elapsed().as_secs_f64(),
+                    sum.sites,
+                    sum.departments,
+                    sum.models,
+                    sum.assets,
+                    sum.work_orders
+                );
+                let names: Vec<String> = sum.users.iter().take(6).map(|(u, r)| format!("{u} ({r})")).collect();
+                eprintln!(
+                    "Sign in as 'admin' (password from HTM_ADMIN_PASSWORD, or the one printed above), or as a demo user with the password '{}': {}, …",
+                    htm_service::demo::DEMO_PASSWORD,
+                    names.join(", ")
+                );
+            } else {
+                eprintln!("The database already holds an inventory; not seeding the demo again.");
+            }
+            if !no_serve {
+                eprintln!("Open http://{}/ in a browser.", settings.addr);
+                serve(s, &settings).await?;
+            }
+        }
+        Command::Migrate => {
+            let s = open(&settings).await?;
+            bootstrap_admin(&s).await?;
+            eprintln!("The database is up to date.");
+        }
+        Command::Import { what: ImportWhat::Assets { file } } => {
+            let s = open(&settings).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            match s.import_assets_csv(&Principal::system(), &bytes).await {
+                Ok(n) => println!("Imported {n} assets from {}.", file.display()),
+                Err(htm_service::csv_assets::ImportError::Rows(rows)) => {
+                    for r in &rows {
+                        eprintln!("{}: {r}", file.display());
+                    }
+                    eprintln!("{} problem(s) found; nothing was imported.", rows.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(htm_service::csv_assets::ImportError::Service(e)) => {
+                    bail!("import failed, nothing was imported: {e}")
+                }
+            }
+        }
+        Command::Export { what: ExportWhat::Assets { format, out } } => {
+            let s = open(&settings).await?;
+            let mut buf: Box<dyn Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let p = Principal::system();
+            let n = match format {
+                Format::Csv => s.export_assets_csv(&p, &AssetFilter::default(), &mut buf).await?,
+                Format::Json => s.export_assets_json(&p, &AssetFilter::default(), &mut buf).await?,
+            };
+            buf.flush().context("writing the export")?;
+            drop(buf);
+            if let Some(path) = out {
+                eprintln!("Exported {n} assets to {}.", path.display());
+            }
+        }
+        Command::User { what: UserCommand::Add { name, role, display_name, email, vendor_id } } => {
+            let s = open(&settings).await?;
+            let role = htm_domain::user::Role::parse(&role)?;
+            let (password, generated) = match std::env::var("HTM_NEW_USER_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (htm_service::auth::random_password(), true),
+            };
+            let u = s
+                .add_user_as_system(htm_domain::user::NewUser {
+                    username: name.clone(),
+                    display_name: display_name.unwrap_or_else(|| name.clone()),
+                    role,
+                    email,
+                    vendor_id: vendor_id.map(htm_domain::ids::VendorId),
+                    password: password.clone(),
+                })
+                .await?;
+            println!("Added user '{}' ({}).", u.username, u.role.as_str());
+            if generated {
+                println!("Password: {password}  (shown only this once)");
+            }
+        }
+        Command::Audit { what: AuditCommand::Verify } => {
+            let s = open(&settings).await?;
+            match s.verify_audit().await? {
+                Ok(n) => println!("The audit chain is intact: {n} events verified."),
+                Err(b) => {
+                    eprintln!("The audit chain is BROKEN at {b}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,17 +1,74 @@
+//! The OpenHTM demo hospital: a realistic, fully synthetic dataset for trying the system.
+//!
+//! **Invariant: pure and deterministic.** No I/O, no clock, no OS randomness. The device
+//! catalog is embedded (`include_str!`), randomness comes from a hand-written SplitMix64
+//! seeded by constants, and [`generate`] depends only on its arguments: the same `today` and
+//! password hash always give an identical [`Dataset`].
+//!
+//! What the demo contains (counts for any `today`; see the tests for the ranges):
+//!
+//! * **Organisation** — two sites: *Riverside General Hospital* (`RGH`, ≈ 400 staffed beds in
+//!   a main tower, surgical pavilion, women's & children's pavilion and a diagnostic/support
+//!   centre) and *Riverside Outpatient & Surgery Clinic* (`ROC`: clinic building and an
+//!   ambulatory surgery centre); 6 buildings; 45 departments named by cost centre (ED, adult,
+//!   cardiovascular, neonatal and pediatric ICUs, med-surg and telemetry floors, L&D,
+//!   mother-baby, OR, PACU, pre-op, endoscopy, cath lab, radiology, CT, MRI, nuclear medicine,
+//!   radiation oncology, cardiology, EEG, respiratory therapy, dialysis, infusion, lab,
+//!   pharmacy, sterile processing, Biomed, clinic services…) with 3–25 rooms/areas each.
+//! * **Catalog** — every row of `data/device_catalog.csv` (≈ 110 categories) with its real
+//!   manufacturers and models (≈ 320 device models from ≈ 110 manufacturers), FDA product code
+//!   and class, expected life, and life-support / high-risk defaults.
+//! * **Companies** — OEM service organisations, two ISOs (Agiliti, TRIMEDX) and a distributor,
+//!   with (fictitious 555) phone numbers and `.example` e-mail addresses.
+//! * **Inventory** — about 6,000 assets over 100+ categories in plausible quantities per
+//!   department (hundreds of pump channels and suction regulators, a monitor per critical-care
+//!   bed, a bed per inpatient room, a few CT/MRI, sterilizers in SPD…), tags `BME-000001`…,
+//!   manufacturer-like serial numbers, purchase data, warranty, UDIs with fictitious GS1
+//!   restricted-circulation GTINs (valid check digits) on newer units, and statuses: mostly in
+//!   service, a handful out of service (each with its open repair), on loan, missing, awaiting
+//!   incoming inspection, retired and disposed.
+//! * **People** — see [`logins`]; every demo user gets the password hash passed to
+//!   [`generate`]. User id 1 is left for the `admin` account created elsewhere.
+//! * **Work orders** — three years of history ending at `today`: scheduled PMs per the
+//!   category's interval (≈ 95 % on time, some late, a few unable-to-locate and failed PMs that
+//!   spawn repairs), repairs at category-specific rates with realistic cause codes (REFERENCE
+//!   §9.3), problems in a requester's words and work in a technician's words, labour, parts,
+//!   downtime, vendor work for imaging/lab/scopes, incoming inspections and retirements, and a
+//!   current backlog in every open status. "Now" is 16:00 UTC on `today`; times are UTC.
+
 pub mod catalog;
+mod generate;
 pub mod gs1;
+mod people;
 mod rng;
+mod spec;
+mod texts;
 mod time;
+
 pub use catalog::{CatalogEntry, CatalogModel, catalog};
+pub use htm_domain::seed::Dataset;
+
+/// The demo logins as (username, role, who they are); every one has the password whose
+/// hash is passed to [`generate`]. User id 1 is not among them (the `admin` account).
+///
+/// | username | role | who |
+/// |---|---|---|
+/// | `mgarcia` | manager | Maria Garcia, Director of Clinical Engineering |
+/// | `dchen`, `apatel` | engineer | clinical engineers |
+/// | `rlopez`, `kbrown`, `jwilliams`, `lnguyen`, `tjohnson`, `mrodriguez`, `sthompson`, `ajackson`, `eschmidt`, `bkim` | technician | BMETs, each covering a zone |
+/// | `pwhite` | technician | a BMET who left 14 months ago (inactive; appears in older history) |
+/// | `auditor` | auditor | Pat Morgan, Quality & Accreditation (read-only) |
+/// | `ahernandez`, `bmiller`, `cdavis`, `dwilson`, `emoore`, `gthomas`, `hclark`, `ilewis`, `jwalker`, `kyoung` | requester | charge nurses, RT lead, lab supervisor, clinic manager |
+/// | `gehc.fse`, `philips.fse`, `siemens.fse` | vendor | field engineers of GE HealthCare, Philips and Siemens Healthineers service |
+pub fn logins() -> Vec<(&'static str, &'static str, &'static str)> {
+    people::PEOPLE.iter().map(|p| (p.username, p.role, p.title)).collect()
+}
+
+/// Generates the demo hospital as it stands at 16:00 on `today`, with three years of history.
+/// `password_hash` (PHC string) is set on every demo user.
+pub fn generate(today: jiff::civil::Date, password_hash: &str) -> Dataset {
+    generate::generate(today, password_hash)
+}
 
 #[cfg(test)]
-mod dump {
-    #[test]
-    fn dump_models() {
-        for e in crate::catalog().unwrap() {
-            for m in e.typical_manufacturers_models {
-                println!("{:40} | {:28} | {:28} | {}", &e.category[..e.category.len().min(40)], m.manufacturer, m.model_number, m.name);
-            }
-        }
-    }
-}
+mod tests;

@@ -5,6 +5,7 @@
 pub struct Rng(u64);
 
 impl Rng {
+    #[cfg(test)]
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }

@@ -330,8 +330,17 @@ impl AssetPatch {
         }
         set!(asset_tag, model_id, department_id, udi);
         set!(
-            serial_number, location_id, acquisition_date, acquisition_cost_minor, vendor_id, purchase_order,
-            in_service_date, warranty_end, high_risk_override, life_support_override, notes
+            serial_number,
+            location_id,
+            acquisition_date,
+            acquisition_cost_minor,
+            vendor_id,
+            purchase_order,
+            in_service_date,
+            warranty_end,
+            high_risk_override,
+            life_support_override,
+            notes
         );
         if let (Some(acq), Some(svc)) = (a.acquisition_date, a.in_service_date)
             && svc < acq
@@ -398,11 +407,7 @@ pub fn status_when_repair_opened(current: AssetStatus) -> Option<AssetStatus> {
 /// cancelled). It returns to service only when no other such repair is still open, it is
 /// still out of service, and the repair did not end in failure (a device found beyond repair
 /// stays out of service for someone to decide).
-pub fn status_when_repair_ended(
-    current: AssetStatus,
-    other_open_repairs: u64,
-    failed: bool,
-) -> Option<AssetStatus> {
+pub fn status_when_repair_ended(current: AssetStatus, other_open_repairs: u64, failed: bool) -> Option<AssetStatus> {
     (current == AssetStatus::OutOfService && other_open_repairs == 0 && !failed).then_some(AssetStatus::InService)
 }
 

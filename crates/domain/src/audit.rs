@@ -169,7 +169,9 @@ pub enum ChainBreak {
     Unlinked { seq: i64, expected: String, found: String },
     #[error("event {found}: expected event {expected} here (an event was removed or inserted)")]
     Gap { expected: i64, found: i64 },
-    #[error("the chain ends at event {last_seq} but the recorded head is event {head_seq} (events removed or appended outside the log)")]
+    #[error(
+        "the chain ends at event {last_seq} but the recorded head is event {head_seq} (events removed or appended outside the log)"
+    )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
 }
 
@@ -198,7 +200,11 @@ impl ChainVerifier {
             return Err(ChainBreak::Gap { expected: self.expected_seq, found: e.seq });
         }
         if e.prev_hash != self.prev_hash {
-            return Err(ChainBreak::Unlinked { seq: e.seq, expected: self.prev_hash.clone(), found: e.prev_hash.clone() });
+            return Err(ChainBreak::Unlinked {
+                seq: e.seq,
+                expected: self.prev_hash.clone(),
+                found: e.prev_hash.clone(),
+            });
         }
         if event_hash(e.seq, &e.prev_hash, &e.draft()) != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq });

@@ -14,7 +14,4 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(
-    SiteId, BuildingId, DepartmentId, LocationId, ManufacturerId, VendorId, ModelId, AssetId, WorkOrderId,
-    UserId,
-);
+id_type!(SiteId, BuildingId, DepartmentId, LocationId, ManufacturerId, VendorId, ModelId, AssetId, WorkOrderId, UserId,);

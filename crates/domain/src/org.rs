@@ -164,7 +164,8 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_blank_optional_text_dropped() {
-        let s = NewSite { code: " MAIN ".into(), name: "Main".into(), address: Some("  ".into()) }.normalized().unwrap();
+        let s =
+            NewSite { code: " MAIN ".into(), name: "Main".into(), address: Some("  ".into()) }.normalized().unwrap();
         assert_eq!(s.code, "MAIN");
         assert_eq!(s.address, None);
     }

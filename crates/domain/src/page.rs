@@ -25,7 +25,9 @@ impl PageRequest {
         };
         let after = match cursor.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| DomainError::field("cursor", "is not a cursor this server issued"))?),
+            Some(c) => Some(
+                decode_cursor(c).ok_or_else(|| DomainError::field("cursor", "is not a cursor this server issued"))?,
+            ),
         };
         Ok(PageRequest { limit, after })
     }

@@ -102,7 +102,11 @@ pub struct CauseCodeDef {
 pub const DEFAULT_CAUSE_CODES: &[CauseCodeDef] = &[
     CauseCodeDef { code: "EF", label: "Evident failure", counts_as_failure: Some(true) },
     CauseCodeDef { code: "HF", label: "Hidden failure (found by test or inspection)", counts_as_failure: Some(true) },
-    CauseCodeDef { code: "PF", label: "Potential failure (degradation found before failure)", counts_as_failure: Some(false) },
+    CauseCodeDef {
+        code: "PF",
+        label: "Potential failure (degradation found before failure)",
+        counts_as_failure: Some(false),
+    },
     CauseCodeDef { code: "PPF", label: "Predictable and preventable failure", counts_as_failure: Some(true) },
     CauseCodeDef { code: "UPF", label: "Unpreventable / random failure", counts_as_failure: Some(true) },
     CauseCodeDef { code: "SIF", label: "Service-induced failure", counts_as_failure: Some(true) },
@@ -112,7 +116,11 @@ pub const DEFAULT_CAUSE_CODES: &[CauseCodeDef] = &[
     CauseCodeDef { code: "BATT", label: "Battery failure / discharged", counts_as_failure: None },
     CauseCodeDef { code: "NET", label: "Network / interface / IT infrastructure", counts_as_failure: Some(false) },
     CauseCodeDef { code: "SW", label: "Software defect / configuration", counts_as_failure: Some(true) },
-    CauseCodeDef { code: "ENV", label: "Environmental (power, temperature, water, gas)", counts_as_failure: Some(false) },
+    CauseCodeDef {
+        code: "ENV",
+        label: "Environmental (power, temperature, water, gas)",
+        counts_as_failure: Some(false),
+    },
     CauseCodeDef { code: "NPF", label: "No problem found / could not duplicate", counts_as_failure: Some(false) },
     CauseCodeDef { code: "WEAR", label: "Normal wear and tear", counts_as_failure: Some(true) },
 ];
@@ -322,7 +330,9 @@ pub struct TransitionRequest {
 pub enum AssetEffect {
     None,
     /// A repair that had taken the asset out of service has ended; `failed` if its result was fail.
-    RepairEnded { failed: bool },
+    RepairEnded {
+        failed: bool,
+    },
     /// A completed repair was reopened: the asset goes out of service again.
     RepairReopened,
 }
@@ -334,7 +344,10 @@ impl NewWorkOrder {
         self.requester_contact = optional_text("requester_contact", self.requester_contact.as_deref(), 120, &mut e);
         let needs_asset = !matches!(self.wo_type, WorkOrderType::UserSupport | WorkOrderType::Installation);
         if needs_asset && self.asset_id.is_none() {
-            e.push(FieldError::new("asset_id", format!("a {} work order needs an asset", self.wo_type.label().to_lowercase())));
+            e.push(FieldError::new(
+                "asset_id",
+                format!("a {} work order needs an asset", self.wo_type.label().to_lowercase()),
+            ));
         }
         finish(e)?;
         Ok(self)
@@ -399,7 +412,17 @@ impl WorkOrderPatch {
             ($($f:ident),+) => {$(if let Some(v) = &self.$f { wo.$f = v.clone(); })+};
         }
         set!(priority, problem);
-        set!(requester_contact, assigned_to, vendor_id, cause_code, work_performed, result, downtime_start, downtime_end, due_date);
+        set!(
+            requester_contact,
+            assigned_to,
+            vendor_id,
+            cause_code,
+            work_performed,
+            result,
+            downtime_start,
+            downtime_end,
+            due_date
+        );
         if let (Some(s), Some(t)) = (wo.downtime_start, wo.downtime_end)
             && t < s
         {
@@ -426,7 +449,11 @@ pub fn completion_problems(wo: &WorkOrder) -> Vec<FieldError> {
 
 /// Moves a work order to the requested status if the workflow allows it, filling what the move
 /// implies (timestamps, hold reason, downtime end), and says what it means for the asset.
-pub fn apply_transition(wo: &mut WorkOrder, req: &TransitionRequest, now: Timestamp) -> Result<AssetEffect, DomainError> {
+pub fn apply_transition(
+    wo: &mut WorkOrder,
+    req: &TransitionRequest,
+    now: Timestamp,
+) -> Result<AssetEffect, DomainError> {
     let to = WorkOrderStatus::parse(&req.to).map_err(|_| DomainError::InvalidTransition {
         from: wo.status.as_str().into(),
         to: req.to.clone(),
@@ -459,7 +486,9 @@ pub fn apply_transition(wo: &mut WorkOrder, req: &TransitionRequest, now: Timest
             return Err(refuse("it has no assigned technician"));
         }
         WorkOrderStatus::OnHold => {
-            wo.hold_reason = Some(req.hold_reason.ok_or_else(|| refuse("a hold reason (parts, vendor, clinical_access) is required"))?);
+            wo.hold_reason = Some(
+                req.hold_reason.ok_or_else(|| refuse("a hold reason (parts, vendor, clinical_access) is required"))?,
+            );
         }
         WorkOrderStatus::Completed => {
             let problems = completion_problems(wo);
@@ -577,7 +606,8 @@ mod tests {
         assert_eq!(wo.assigned_at, Some(now));
         apply_transition(&mut wo, &to("in_progress"), now).unwrap();
         assert_eq!(wo.started_at, Some(now));
-        let hold = TransitionRequest { to: "on_hold".into(), hold_reason: Some(HoldReason::Parts), ..Default::default() };
+        let hold =
+            TransitionRequest { to: "on_hold".into(), hold_reason: Some(HoldReason::Parts), ..Default::default() };
         apply_transition(&mut wo, &hold, now).unwrap();
         assert_eq!(wo.hold_reason, Some(HoldReason::Parts));
         apply_transition(&mut wo, &to("in_progress"), now).unwrap();
@@ -631,7 +661,9 @@ mod tests {
         let mut wo = repair();
         wo.status = WorkOrderStatus::InProgress;
         wo.assigned_to = Some(UserId(3));
-        let DomainError::Invalid(f) = apply_transition(&mut wo, &to("completed"), ts("2026-03-02T10:00:00Z")).unwrap_err() else {
+        let DomainError::Invalid(f) =
+            apply_transition(&mut wo, &to("completed"), ts("2026-03-02T10:00:00Z")).unwrap_err()
+        else {
             panic!()
         };
         let fields: Vec<_> = f.iter().map(|f| f.field.as_str()).collect();
@@ -656,7 +688,11 @@ mod tests {
 
         let mut wo = repair();
         assert!(apply_transition(&mut wo, &to("cancelled"), now).is_err());
-        let req = TransitionRequest { to: "cancelled".into(), reason: Some("Duplicate of WO-2026-000041".into()), ..Default::default() };
+        let req = TransitionRequest {
+            to: "cancelled".into(),
+            reason: Some("Duplicate of WO-2026-000041".into()),
+            ..Default::default()
+        };
         assert_eq!(apply_transition(&mut wo, &req, now).unwrap(), AssetEffect::RepairEnded { failed: false });
     }
 

@@ -864,6 +864,7 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
 // ---------------------------------------------------------------------------------------------
 // The Store
 
+#[allow(clippy::too_many_arguments)]
 /// Lists a simple table in id order, one keyset page at a time.
 async fn list_page<T>(
     pool: &sqlx::Pool<Db>,
@@ -888,6 +889,7 @@ async fn list_page<T>(
     Ok(Page::from_rows(items, page.limit, key))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Updates a named organisational row: reads it, checks the version, writes, audits.
 async fn update_named<T: serde::Serialize>(
     pool: &sqlx::Pool<Db>,

@@ -153,7 +153,12 @@ pub trait Store: Send + Sync + 'static {
     async fn list_departments(&self, building: Option<BuildingId>) -> StoreResult<Vec<Department>>;
     async fn get_department(&self, id: DepartmentId) -> StoreResult<Department>;
     async fn insert_department(&self, ctx: &ChangeContext, new: &NewDepartment) -> StoreResult<Department>;
-    async fn update_department(&self, ctx: &ChangeContext, id: DepartmentId, patch: &OrgPatch) -> StoreResult<Department>;
+    async fn update_department(
+        &self,
+        ctx: &ChangeContext,
+        id: DepartmentId,
+        patch: &OrgPatch,
+    ) -> StoreResult<Department>;
     async fn list_locations(&self, department: Option<DepartmentId>, page: PageRequest) -> StoreResult<Page<Location>>;
     async fn get_location(&self, id: LocationId) -> StoreResult<Location>;
     async fn insert_location(&self, ctx: &ChangeContext, new: &NewLocation) -> StoreResult<Location>;
@@ -163,7 +168,12 @@ pub trait Store: Send + Sync + 'static {
     async fn list_manufacturers(&self, page: PageRequest) -> StoreResult<Page<Manufacturer>>;
     async fn get_manufacturer(&self, id: ManufacturerId) -> StoreResult<Manufacturer>;
     async fn insert_manufacturer(&self, ctx: &ChangeContext, new: &NewManufacturer) -> StoreResult<Manufacturer>;
-    async fn update_manufacturer(&self, ctx: &ChangeContext, id: ManufacturerId, patch: &OrgPatch) -> StoreResult<Manufacturer>;
+    async fn update_manufacturer(
+        &self,
+        ctx: &ChangeContext,
+        id: ManufacturerId,
+        patch: &OrgPatch,
+    ) -> StoreResult<Manufacturer>;
     async fn list_vendors(&self, page: PageRequest) -> StoreResult<Page<Vendor>>;
     async fn insert_vendor(&self, ctx: &ChangeContext, new: &NewVendor) -> StoreResult<Vendor>;
     async fn list_models(&self, q: Option<&str>, page: PageRequest) -> StoreResult<Page<DeviceModel>>;
@@ -180,8 +190,21 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user_credentials(&self, username: &str) -> StoreResult<Option<(User, String)>>;
     async fn insert_user(&self, ctx: &ChangeContext, new: &NewUserRecord) -> StoreResult<User>;
     /// `password_hash` replaces the password when given.
-    async fn update_user(&self, ctx: &ChangeContext, id: UserId, patch: &UserPatch, password_hash: Option<String>) -> StoreResult<User>;
-    async fn insert_session(&self, user: UserId, token_hash: &str, kind: &str, now: Timestamp, expires: Timestamp) -> StoreResult<()>;
+    async fn update_user(
+        &self,
+        ctx: &ChangeContext,
+        id: UserId,
+        patch: &UserPatch,
+        password_hash: Option<String>,
+    ) -> StoreResult<User>;
+    async fn insert_session(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        kind: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> StoreResult<()>;
     /// The active user owning an unexpired, unrevoked session.
     async fn get_session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>>;
     async fn revoke_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
@@ -200,10 +223,27 @@ pub trait Store: Send + Sync + 'static {
     async fn get_work_order(&self, id: WorkOrderId) -> StoreResult<WorkOrder>;
     async fn list_work_orders(&self, filter: &WorkOrderFilter, page: PageRequest) -> StoreResult<Page<WorkOrder>>;
     /// Opens a work order; an open repair on an in-service asset takes it out of service.
-    async fn insert_work_order(&self, ctx: &ChangeContext, new: &NewWorkOrder, requester: Option<UserId>) -> StoreResult<WorkOrder>;
-    async fn update_work_order(&self, ctx: &ChangeContext, id: WorkOrderId, patch: &WorkOrderPatch, labour: &[LabourToAdd], parts: &[NewPartUsed]) -> StoreResult<WorkOrder>;
+    async fn insert_work_order(
+        &self,
+        ctx: &ChangeContext,
+        new: &NewWorkOrder,
+        requester: Option<UserId>,
+    ) -> StoreResult<WorkOrder>;
+    async fn update_work_order(
+        &self,
+        ctx: &ChangeContext,
+        id: WorkOrderId,
+        patch: &WorkOrderPatch,
+        labour: &[LabourToAdd],
+        parts: &[NewPartUsed],
+    ) -> StoreResult<WorkOrder>;
     /// Moves a work order through its workflow and applies the effect on its asset.
-    async fn transition_work_order(&self, ctx: &ChangeContext, id: WorkOrderId, req: &TransitionRequest) -> StoreResult<WorkOrder>;
+    async fn transition_work_order(
+        &self,
+        ctx: &ChangeContext,
+        id: WorkOrderId,
+        req: &TransitionRequest,
+    ) -> StoreResult<WorkOrder>;
     async fn work_order_stats(&self, now: Timestamp) -> StoreResult<WorkOrderStats>;
 
     // The record.

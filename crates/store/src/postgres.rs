@@ -44,8 +44,18 @@ async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transaction<'static,
 /// Moves every identity sequence past the ids a seed inserted explicitly.
 async fn after_seed(conn: &mut DbConn) -> Result<(), sqlx::Error> {
     for t in [
-        "sites", "buildings", "departments", "locations", "manufacturers", "vendors", "device_models", "users",
-        "assets", "work_orders", "wo_labour", "wo_parts",
+        "sites",
+        "buildings",
+        "departments",
+        "locations",
+        "manufacturers",
+        "vendors",
+        "device_models",
+        "users",
+        "assets",
+        "work_orders",
+        "wo_labour",
+        "wo_parts",
     ] {
         let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))");
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;

@@ -11,7 +11,10 @@ impl DatabaseUrl {
         if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
             Ok(DatabaseUrl(s.to_string()))
         } else {
-            Err(format!("unsupported database URL '{}': use sqlite://FILE or postgres://USER:PASSWORD@HOST/DB", redact(s)))
+            Err(format!(
+                "unsupported database URL '{}': use sqlite://FILE or postgres://USER:PASSWORD@HOST/DB",
+                redact(s)
+            ))
         }
     }
 

@@ -24,10 +24,25 @@ struct Fixture {
 
 async fn fixture(s: &dyn Store) -> Fixture {
     let c = ctx();
-    let site = s.insert_site(&c, &NewSite { code: "RGH".into(), name: "Riverside General".into(), address: None }).await.unwrap();
-    let b = s.insert_building(&c, &NewBuilding { site_id: site.id, code: "A".into(), name: "Tower A".into() }).await.unwrap();
-    let d = s.insert_department(&c, &NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() }).await.unwrap();
-    let l = s.insert_location(&c, &NewLocation { department_id: d.id, name: "ICU Bed 07".into(), floor: Some("3".into()) }).await.unwrap();
+    let site = s
+        .insert_site(&c, &NewSite { code: "RGH".into(), name: "Riverside General".into(), address: None })
+        .await
+        .unwrap();
+    let b = s
+        .insert_building(&c, &NewBuilding { site_id: site.id, code: "A".into(), name: "Tower A".into() })
+        .await
+        .unwrap();
+    let d = s
+        .insert_department(
+            &c,
+            &NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() },
+        )
+        .await
+        .unwrap();
+    let l = s
+        .insert_location(&c, &NewLocation { department_id: d.id, name: "ICU Bed 07".into(), floor: Some("3".into()) })
+        .await
+        .unwrap();
     let m = s.insert_manufacturer(&c, &NewManufacturer { name: "BD".into() }).await.unwrap();
     let model = s
         .insert_model(
@@ -95,12 +110,19 @@ async fn schema_shape(db: &TestDb) -> (Vec<(String, String, bool)>, Vec<String>)
         let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'").fetch_all(&mut c).await.unwrap();
         for (t,) in tables {
             let rows: Vec<(i64, String, String, i64, Option<String>, i64)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA table_info('{t}')"))).fetch_all(&mut c).await.unwrap();
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA table_info('{t}')")))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
             for r in rows {
                 cols.push((t.clone(), r.1, r.3 == 1 || r.5 > 0));
             }
         }
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").fetch_all(&mut c).await.unwrap();
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
         idx = rows.into_iter().map(|r| r.0).collect();
     } else {
         let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
@@ -124,7 +146,8 @@ async fn cause_codes_are_the_reference_list() {
     for db in stores().await {
         let codes = db.store.list_cause_codes().await.unwrap();
         let want: Vec<String> = {
-            let mut v: Vec<String> = htm_domain::work_order::DEFAULT_CAUSE_CODES.iter().map(|c| c.code.to_string()).collect();
+            let mut v: Vec<String> =
+                htm_domain::work_order::DEFAULT_CAUSE_CODES.iter().map(|c| c.code.to_string()).collect();
             v.sort();
             v
         };
@@ -143,10 +166,16 @@ async fn an_asset_is_found_by_tag_serial_model_manufacturer_and_location() {
         assert!(a.high_risk, "inherits the model's high-risk flag");
         assert_eq!(s.get_asset_by_tag("bme-000001").await.unwrap().id, a.id, "{}: tag lookup ignores case", db.name);
         for q in ["000001", "sn-bme", "8015", "alaris", "bd", "icu bed", "INFUSION"] {
-            let page = s.list_assets(&AssetFilter { q: Some(q.into()), ..Default::default() }, PageRequest::first(10)).await.unwrap();
+            let page = s
+                .list_assets(&AssetFilter { q: Some(q.into()), ..Default::default() }, PageRequest::first(10))
+                .await
+                .unwrap();
             assert_eq!(page.items.len(), 1, "{}: search '{q}'", db.name);
         }
-        let none = s.list_assets(&AssetFilter { q: Some("100%_".into()), ..Default::default() }, PageRequest::first(10)).await.unwrap();
+        let none = s
+            .list_assets(&AssetFilter { q: Some("100%_".into()), ..Default::default() }, PageRequest::first(10))
+            .await
+            .unwrap();
         assert!(none.items.is_empty(), "{}: wildcards in q are literal", db.name);
     }
 }
@@ -258,7 +287,10 @@ async fn a_repair_takes_the_asset_out_of_service_until_it_completes() {
         assert!(done.downtime_end.is_some());
         assert_eq!(s.get_asset(a.id).await.unwrap().status, AssetStatus::InService, "{}", db.name);
 
-        let closed = s.transition_work_order(&ctx(), wo.id, &TransitionRequest { to: "closed".into(), ..Default::default() }).await.unwrap();
+        let closed = s
+            .transition_work_order(&ctx(), wo.id, &TransitionRequest { to: "closed".into(), ..Default::default() })
+            .await
+            .unwrap();
         let again = s.transition_work_order(&ctx(), wo.id, &go("in_progress")).await;
         assert!(matches!(again, Err(StoreError::Domain(_))), "{}: closed is final", db.name);
         assert_eq!(s.get_work_order(wo.id).await.unwrap().version, closed.version);
@@ -267,7 +299,10 @@ async fn a_repair_takes_the_asset_out_of_service_until_it_completes() {
         s.transition_work_order(&ctx(), wo2.id, &go("in_progress")).await.unwrap();
         assert!(s.transition_work_order(&ctx(), wo2.id, &bad).await.is_err(), "{}: unknown cause code", db.name);
 
-        let open = s.list_work_orders(&WorkOrderFilter { open_only: true, ..Default::default() }, PageRequest::first(10)).await.unwrap();
+        let open = s
+            .list_work_orders(&WorkOrderFilter { open_only: true, ..Default::default() }, PageRequest::first(10))
+            .await
+            .unwrap();
         assert_eq!(open.items.len(), 1);
         let stats = s.work_order_stats(jiff::Timestamp::now()).await.unwrap();
         assert_eq!(stats.by_age[0], 1);

@@ -55,7 +55,9 @@ pub async fn sqlite() -> TestDb {
 pub async fn postgres() -> Option<TestDb> {
     let base = pg_url()?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let store = htm_store::connect_postgres_schema(&base, &schema).await.unwrap_or_else(|e| panic!("PostgreSQL at HTM_TEST_PG_URL: {e}"));
+    let store = htm_store::connect_postgres_schema(&base, &schema)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at HTM_TEST_PG_URL: {e}"));
     store.migrate().await.unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-csearch_path%3D{schema}");

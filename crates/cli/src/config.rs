@@ -1,0 +1,96 @@
+//! Configuration: command-line flags, then environment (`HTM_*`), then an optional TOML file
+//! (`--config FILE`, or `htm.toml` in the working directory), then defaults — read once at
+//! start-up into a [`Settings`] value that is passed down.
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `HTM_DATABASE_URL` / `database_url` / `--db`.
+    pub database_url: String,
+    /// `HTM_ADDR` / `addr` / `--addr`.
+    pub addr: String,
+    /// How long a login lasts, in hours (`HTM_SESSION_HOURS`).
+    pub session_hours: i64,
+    /// Mark cookies `Secure` (when served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://htm.db".into(),
+            addr: "127.0.0.1:8080".into(),
+            session_hours: 12,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Flags that override the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub addr: Option<String>,
+}
+
+pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Settings> {
+    let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+    match config_file {
+        Some(path) => {
+            anyhow::ensure!(path.exists(), "configuration file {} does not exist", path.display());
+            fig = fig.merge(Toml::file(path));
+        }
+        None => fig = fig.merge(Toml::file("htm.toml")),
+    }
+    fig = fig.merge(Env::prefixed("HTM_").only(&["database_url", "addr", "session_hours", "secure_cookies"]));
+    let mut s: Settings = fig.extract().context("reading the configuration")?;
+    if let Some(db) = &flags.database_url {
+        s.database_url = db.clone();
+    }
+    if let Some(a) = &flags.addr {
+        s.addr = a.clone();
+    }
+    anyhow::ensure!(s.session_hours > 0, "session_hours must be positive");
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "htm.toml",
+                "database_url = \"sqlite://file.db\"\naddr = \"0.0.0.0:9000\"\nsession_hours = 8\n",
+            )?;
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.database_url, "sqlite://file.db");
+            assert_eq!(s.session_hours, 8);
+            jail.set_env("HTM_DATABASE_URL", "sqlite://env.db");
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.database_url, "sqlite://env.db");
+            assert_eq!(s.addr, "0.0.0.0:9000");
+            let flags = Overrides { database_url: Some("sqlite://flag.db".into()), addr: None };
+            let s = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.database_url, "sqlite://flag.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        figment::Jail::expect_with(|_jail| {
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s, Settings::default());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,124 @@
+//! Logging in and out, and turning a bearer token or session cookie back into a [`Principal`].
+//! Passwords are hashed with argon2id; tokens are 256 random bits, stored only as SHA-256.
+
+use crate::{Principal, ServiceError, ServiceResult, Services};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use htm_domain::user::User;
+use jiff::Timestamp;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// What a successful login returns.
+#[derive(Debug, Clone)]
+pub struct LoginGrant {
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+/// Hashes a password with argon2id (slow by design: call from a blocking thread).
+pub fn hash_password(password: &str) -> ServiceResult<String> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+pub async fn hash_password_async(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// A random password for a new administrator: 20 characters from a base64url alphabet.
+pub fn random_password() -> String {
+    let mut b = [0u8; 15];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// A hash that no password matches, used to spend the same time on unknown users.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6yWq0bqjW7xyr6nJ0Ie3YkqHPKfJ0g7ctE0qjJrG5kM";
+
+impl Services {
+    /// Checks a user name and password and opens a session of `kind` (`api` or `web`).
+    pub async fn login(&self, username: &str, password: &str, kind: &str) -> ServiceResult<LoginGrant> {
+        let creds = self.store.get_user_credentials(username).await?;
+        let password = password.to_string();
+        let (user, hash) = match creds {
+            Some((u, h)) => (Some(u), h),
+            None => (None, DUMMY_HASH.to_string()),
+        };
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let user = match user {
+            Some(u) if ok && u.active => u,
+            _ => return Err(ServiceError::Unauthenticated("wrong user name or password".into())),
+        };
+        let token = new_token();
+        let now = self.now();
+        let expires_at = now.checked_add(self.settings.session_ttl).unwrap_or(now);
+        self.store.insert_session(user.id, &token_hash(&token), kind, now, expires_at).await?;
+        Ok(LoginGrant { token, expires_at, user })
+    }
+
+    /// The principal a token belongs to, if the session is live.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
+        match self.store.get_session_user(&token_hash(token), self.now()).await? {
+            Some(user) => Ok(Principal { user }),
+            None => Err(ServiceError::Unauthenticated("the session has expired or is not valid; log in again".into())),
+        }
+    }
+
+    pub async fn logout(&self, token: &str) -> ServiceResult<()> {
+        self.store.revoke_session(&token_hash(token), self.now()).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_hash_only() {
+        let h = hash_password("Correct-Horse-7").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Correct-Horse-7", &h));
+        assert!(!verify_password("correct-horse-7", &h));
+        assert!(!verify_password("anything", DUMMY_HASH));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+}

@@ -1,0 +1,222 @@
+//! Who may do what: the permission matrix, in one place. Deny by default: an action a role is
+//! not listed for is refused.
+//!
+//! Scopes narrow what a permitted role sees: a requester sees the work orders they requested,
+//! a vendor user only those assigned to their company.
+
+use crate::{ServiceError, ServiceResult};
+use htm_domain::user::{Role, User};
+use htm_domain::work_order::WorkOrder;
+
+/// Everything a user can be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read assets, models, organisation.
+    ReadInventory,
+    /// Create and change assets, models, manufacturers, vendors, organisation.
+    ManageInventory,
+    /// Import and export inventory files.
+    ImportExport,
+    ReadWorkOrders,
+    /// Open a work order (any type).
+    CreateWorkOrder,
+    /// Report a problem: open a repair or user-support work order.
+    ReportProblem,
+    /// Change a work order's content (labour, parts, findings).
+    EditWorkOrder,
+    /// Move a work order through its workflow.
+    TransitionWorkOrder,
+    /// Close (review and sign off) a completed work order.
+    CloseWorkOrder,
+    ReadUsers,
+    ManageUsers,
+    /// Read the audit trail and verify the chain.
+    ReadAudit,
+}
+
+use Action::*;
+use Role::*;
+
+/// The matrix: for each role, the actions it may perform.
+pub const MATRIX: &[(Role, &[Action])] = &[
+    (
+        Admin,
+        &[
+            ReadInventory,
+            ManageInventory,
+            ImportExport,
+            ReadWorkOrders,
+            CreateWorkOrder,
+            ReportProblem,
+            EditWorkOrder,
+            TransitionWorkOrder,
+            CloseWorkOrder,
+            ReadUsers,
+            ManageUsers,
+            ReadAudit,
+        ],
+    ),
+    (
+        Manager,
+        &[
+            ReadInventory,
+            ManageInventory,
+            ImportExport,
+            ReadWorkOrders,
+            CreateWorkOrder,
+            ReportProblem,
+            EditWorkOrder,
+            TransitionWorkOrder,
+            CloseWorkOrder,
+            ReadUsers,
+            ReadAudit,
+        ],
+    ),
+    (
+        Engineer,
+        &[
+            ReadInventory,
+            ManageInventory,
+            ImportExport,
+            ReadWorkOrders,
+            CreateWorkOrder,
+            ReportProblem,
+            EditWorkOrder,
+            TransitionWorkOrder,
+            CloseWorkOrder,
+            ReadUsers,
+            ReadAudit,
+        ],
+    ),
+    (
+        Technician,
+        &[
+            ReadInventory,
+            ReadWorkOrders,
+            CreateWorkOrder,
+            ReportProblem,
+            EditWorkOrder,
+            TransitionWorkOrder,
+            CloseWorkOrder,
+            ReadUsers,
+        ],
+    ),
+    (Requester, &[ReadInventory, ReadWorkOrders, ReportProblem]),
+    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit]),
+    (Vendor, &[ReadWorkOrders, EditWorkOrder, TransitionWorkOrder]),
+];
+
+pub fn allowed(role: Role, action: Action) -> bool {
+    MATRIX.iter().any(|(r, actions)| *r == role && actions.contains(&action))
+}
+
+/// The authenticated user on whose behalf a use case runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user: User,
+}
+
+impl Principal {
+    /// The operator at the command line of the server itself, acting with administrator rights.
+    /// Recorded in the audit trail as `system`.
+    pub fn system() -> Self {
+        Principal {
+            user: User {
+                id: htm_domain::ids::UserId(0),
+                username: "system".into(),
+                display_name: "System (command line)".into(),
+                role: Admin,
+                email: None,
+                vendor_id: None,
+                active: true,
+                version: 0,
+            },
+        }
+    }
+
+    pub fn require(&self, action: Action) -> ServiceResult<()> {
+        if allowed(self.user.role, action) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "a {} may not {}",
+                self.user.role.label().to_lowercase(),
+                describe(action)
+            )))
+        }
+    }
+
+    pub fn can(&self, action: Action) -> bool {
+        allowed(self.user.role, action)
+    }
+
+    /// Whether this user may see this work order at all.
+    pub fn can_see(&self, wo: &WorkOrder) -> bool {
+        match self.user.role {
+            Requester => wo.requester_id == Some(self.user.id),
+            Vendor => self.user.vendor_id.is_some() && wo.vendor_id == self.user.vendor_id,
+            r => allowed(r, ReadWorkOrders),
+        }
+    }
+}
+
+fn describe(a: Action) -> &'static str {
+    match a {
+        ReadInventory => "read the inventory",
+        ManageInventory => "change the inventory",
+        ImportExport => "import or export inventory",
+        ReadWorkOrders => "read work orders",
+        CreateWorkOrder => "open this kind of work order",
+        ReportProblem => "report a problem",
+        EditWorkOrder => "change work orders",
+        TransitionWorkOrder => "move work orders through their workflow",
+        CloseWorkOrder => "close work orders",
+        ReadUsers => "read user accounts",
+        ManageUsers => "manage user accounts",
+        ReadAudit => "read the audit trail",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requesters_and_vendors_can_never_close_work_orders() {
+        assert!(!allowed(Requester, CloseWorkOrder));
+        assert!(!allowed(Vendor, CloseWorkOrder));
+        assert!(allowed(Technician, CloseWorkOrder));
+    }
+
+    #[test]
+    fn auditors_read_everything_and_change_nothing() {
+        for a in [ReadInventory, ReadWorkOrders, ReadUsers, ReadAudit] {
+            assert!(allowed(Auditor, a));
+        }
+        for a in [
+            ManageInventory,
+            CreateWorkOrder,
+            ReportProblem,
+            EditWorkOrder,
+            TransitionWorkOrder,
+            CloseWorkOrder,
+            ManageUsers,
+        ] {
+            assert!(!allowed(Auditor, a), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        for r in Role::ALL {
+            assert_eq!(allowed(*r, ManageUsers), *r == Admin, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn every_role_is_in_the_matrix_once() {
+        for r in Role::ALL {
+            assert_eq!(MATRIX.iter().filter(|(m, _)| m == r).count(), 1, "{r:?}");
+        }
+    }
+}
