@@ -37,3 +37,14 @@ fn print_summary() {
         println!("---\n{} {} due {:?}\nP: {}\nW: {:?}", w.number, w.status, w.due_date, w.problem, w.work_performed);
     }
 }
+
+#[test]
+fn debug_pm_current_month() {
+    let ds = generate(date(2026, 3, 18), "h");
+    let cur: Vec<_> = ds.work_orders.iter().filter(|w| w.wo_type == WorkOrderType::Pm && w.due_date == Some(date(2026, 3, 31))).collect();
+    println!("current month PMs {}", cur.len());
+    let mut st: BTreeMap<String, usize> = BTreeMap::new();
+    for w in &cur { *st.entry(w.status.as_str().to_string()).or_default() += 1; }
+    println!("{st:?}");
+    for w in cur.iter().rev().take(3) { println!("{} {} {:?} {:?}", w.number, w.opened_at, w.assigned_at, w.started_at); }
+}

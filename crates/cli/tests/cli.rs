@@ -1,0 +1,189 @@
+//! The `htm` binary on real databases (SQLite file and PostgreSQL): first start, CSV import
+//! all-or-nothing with every bad row reported, export, users, and audit verification.
+
+use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::org::*;
+use htm_service::{Principal, Services};
+use htm_test_support::{TestDb, stores};
+use sqlx::Connection;
+use std::process::Output;
+
+fn htm(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = htm_test_support::temp_dir("htm-cli");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_htm"));
+    cmd.args(args)
+        .arg("--db")
+        .arg(&db.url)
+        .current_dir(&dir)
+        .env_remove("HTM_ADMIN_PASSWORD")
+        .env_remove("HTM_DATABASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+async fn catalogue(db: &TestDb) {
+    let s = Services::new(db.store.clone(), Default::default());
+    let p = Principal::system();
+    let site =
+        s.create_site(&p, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
+    let b = s.create_building(&p, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
+    let d = s
+        .create_department(
+            &p,
+            NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() },
+        )
+        .await
+        .unwrap();
+    s.create_location(&p, NewLocation { department_id: d.id, name: "ICU Bed 01".into(), floor: None }).await.unwrap();
+    let m = s.create_manufacturer(&p, NewManufacturer { name: "Philips".into() }).await.unwrap();
+    s.create_model(
+        &p,
+        NewDeviceModel {
+            manufacturer_id: m.id,
+            model_number: "MX800".into(),
+            name: "IntelliVue MX800".into(),
+            category: "Physiological monitor, bedside".into(),
+            nomenclature_system: None,
+            nomenclature_code: None,
+            fda_product_code: Some("MHX".into()),
+            fda_class: None,
+            expected_life_years: Some(8),
+            high_risk: true,
+            life_support: false,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+const HEADER: &str = "asset_tag,serial_number,manufacturer,model_number,department_cost_center,location,status,acquisition_date,acquisition_cost,notes";
+
+#[tokio::test]
+async fn first_start_creates_the_admin_once_with_a_random_password() {
+    for db in stores().await {
+        let o = htm(&db, &["migrate"], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        assert!(text(&o).contains("Created the administrator account 'admin' with the password: "), "{}", text(&o));
+        let o = htm(&db, &["migrate"], &[]);
+        assert!(!text(&o).contains("Created the administrator"), "{}: only on first start", db.name);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_import_reports_every_bad_row_and_writes_nothing() {
+    for db in stores().await {
+        catalogue(&db).await;
+        let dir = htm_test_support::temp_dir("htm-csv");
+        let bad = dir.join("bad.csv");
+        std::fs::write(
+            &bad,
+            format!(
+                "{HEADER}\nBME-1,SN1,Philips,MX800,6100,ICU Bed 01,in_service,2024-02-01,15250.00,ok\n\
+                 ,SN2,Philips,MX800,6100,,,,,missing tag\n\
+                 BME-3,SN3,Philips,MX999,6100,,,,,unknown model\n\
+                 BME-4,SN4,Philips,MX800,9999,,,2024-13-01,12x,bad cc date and cost\n\
+                 BME-1,SN5,Philips,MX800,6100,,broken,,,duplicate tag and bad status\n"
+            ),
+        )
+        .unwrap();
+        let o = htm(&db, &["import", "assets", bad.to_str().unwrap()], &[]);
+        let out = text(&o);
+        assert!(!o.status.success(), "{}: {out}", db.name);
+        for expected in [
+            "row 3, column asset_tag: is required",
+            "row 4, column model_number: no model 'MX999'",
+            "row 5, column department_cost_center: no department with cost centre '9999'",
+            "row 5, column acquisition_date:",
+            "row 5, column acquisition_cost:",
+            "row 6, column status:",
+            "nothing was imported",
+        ] {
+            assert!(out.contains(expected), "{}: missing '{expected}' in:\n{out}", db.name);
+        }
+        let o = htm(&db, &["export", "assets", "--format", "csv"], &[]);
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).lines().count(),
+            1,
+            "{}: only the header — nothing imported",
+            db.name
+        );
+
+        let good = dir.join("good.csv");
+        std::fs::write(&good, format!("{HEADER}\nBME-1,SN1,Philips,MX800,6100,ICU Bed 01,in_service,2024-02-01,15250.00,ok\nBME-2,SN2,philips,mx800,6100,,,,,\n")).unwrap();
+        let o = htm(&db, &["import", "assets", good.to_str().unwrap()], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        let o = htm(&db, &["export", "assets", "--format", "csv"], &[]);
+        let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), 2);
+        let h = r.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        assert_eq!(&rows[0][col("acquisition_cost")], "15250.00");
+        assert_eq!(&rows[0][col("location")], "ICU Bed 01");
+        assert_eq!(&rows[0][col("high_risk")], "yes");
+
+        // Re-importing the export (with new tags) round-trips every column the import reads.
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record(&h).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            let mut v: Vec<String> = row.iter().map(String::from).collect();
+            v[col("asset_tag")] = format!("RT-{i}");
+            w.write_record(&v).unwrap();
+        }
+        let again = dir.join("again.csv");
+        std::fs::write(&again, w.into_inner().unwrap()).unwrap();
+        let o = htm(&db, &["import", "assets", again.to_str().unwrap()], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        let o = htm(&db, &["export", "assets", "--format", "json"], &[]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 4);
+        assert_eq!(v[2]["acquisition_cost_minor"], 1_525_000);
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_passes_then_names_the_altered_event() {
+    for db in stores().await {
+        catalogue(&db).await;
+        let o = htm(&db, &["audit", "verify"], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        assert!(text(&o).contains("6 events verified"), "{}", text(&o));
+        let sql = "UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 3";
+        if db.name == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+        let o = htm(&db, &["audit", "verify"], &[]);
+        assert!(!o.status.success(), "{}", db.name);
+        assert!(text(&o).contains("event 3"), "{}: {}", db.name, text(&o));
+    }
+}
+
+#[tokio::test]
+async fn user_add_takes_the_password_from_the_environment_or_prints_one() {
+    for db in stores().await {
+        let o = htm(
+            &db,
+            &["user", "add", "jtech", "--role", "technician"],
+            &[("HTM_NEW_USER_PASSWORD", "Bench-Tech-2026")],
+        );
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        assert!(!text(&o).contains("Password:"));
+        let s = Services::new(db.store.clone(), Default::default());
+        assert!(s.login("jtech", "Bench-Tech-2026", "api").await.is_ok(), "{}", db.name);
+        let o = htm(&db, &["user", "add", "nurse", "--role", "requester"], &[]);
+        assert!(text(&o).contains("Password: "), "{}", text(&o));
+        let o = htm(&db, &["user", "add", "x", "--role", "wizard"], &[]);
+        assert!(!o.status.success());
+        assert!(text(&o).contains("role"), "{}", text(&o));
+    }
+}

@@ -1,0 +1,392 @@
+//! The JSON API, in-process, on SQLite and PostgreSQL: the contract's shapes and statuses, the
+//! error envelope, optimistic versions, and what each role may do.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use htm_domain::user::{NewUser, Role};
+use htm_service::{Principal, Services};
+use htm_test_support::stores;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct App {
+    router: axum::Router,
+    services: Services,
+}
+
+impl App {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, v)
+    }
+
+    async fn raw(&self, method: &str, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn login(&self, user: &str, pw: &str) -> String {
+        let (s, b) =
+            self.call("POST", "/api/v1/auth/login", None, Some(json!({"username": user, "password": pw}))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["token"].as_str().unwrap().to_string()
+    }
+
+    async fn add_user(&self, name: &str, role: Role, vendor: Option<i64>) -> String {
+        self.services
+            .add_user_as_system(NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                role,
+                email: None,
+                vendor_id: vendor.map(htm_domain::ids::VendorId),
+                password: "Good-Password-1".into(),
+            })
+            .await
+            .unwrap();
+        self.login(name, "Good-Password-1").await
+    }
+}
+
+fn assert_envelope(b: &Value, code: &str) {
+    assert_eq!(b["error"]["code"], code, "{b}");
+    assert!(b["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{b}");
+}
+
+/// An app with an admin, a little organisation and catalogue, and one asset.
+async fn app(store: std::sync::Arc<dyn htm_store::Store>) -> (App, String, i64, i64) {
+    let services = Services::new(store, Default::default());
+    services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+    let app = App { router: htm_web::router(htm_web::AppState::new(services.clone())), services };
+    let admin = app.login("admin", "Admin-Pass-2026").await;
+    let (_, site) = app
+        .call("POST", "/api/v1/sites", Some(&admin), Some(json!({"code": "RGH", "name": "Riverside General"})))
+        .await;
+    let (_, b) = app
+        .call(
+            "POST",
+            "/api/v1/buildings",
+            Some(&admin),
+            Some(json!({"site_id": site["id"], "code": "A", "name": "Tower A"})),
+        )
+        .await;
+    let (_, d) = app
+        .call(
+            "POST",
+            "/api/v1/departments",
+            Some(&admin),
+            Some(json!({"building_id": b["id"], "cost_center": "6100", "name": "Adult ICU"})),
+        )
+        .await;
+    let (_, l) = app
+        .call("POST", "/api/v1/locations", Some(&admin), Some(json!({"department_id": d["id"], "name": "ICU Bed 07"})))
+        .await;
+    let (_, m) = app.call("POST", "/api/v1/manufacturers", Some(&admin), Some(json!({"name": "ZOLL"}))).await;
+    let (s, model) = app
+        .call("POST", "/api/v1/models", Some(&admin), Some(json!({"manufacturer_id": m["id"], "model_number": "R Series ALS", "name": "R Series", "category": "Defibrillator, manual", "fda_product_code": "LDD", "fda_class": "3", "life_support": true})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{model}");
+    let (s, a) = app
+        .call("POST", "/api/v1/assets", Some(&admin), Some(json!({"asset_tag": "BME-000101", "serial_number": "AF12345", "model_id": model["id"], "department_id": d["id"], "location_id": l["id"]})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    (app, admin, a["id"].as_i64().unwrap(), d["id"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn the_contract_shapes_hold() {
+    for db in stores().await {
+        let (app, admin, asset, _) = app(db.store.clone()).await;
+        let (s, b) = app.call("GET", "/api/v1/assets?limit=5", None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.name);
+        assert_envelope(&b, "unauthenticated");
+        let (s, b) =
+            app.call("POST", "/api/v1/auth/login", None, Some(json!({"username": "admin", "password": "nope"}))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_envelope(&b, "unauthenticated");
+
+        let (s, page) = app.call("GET", "/api/v1/assets?q=zoll&limit=1000", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let a = &page["items"][0];
+        for k in ["id", "asset_tag", "serial_number", "status", "version", "model", "department", "location"] {
+            assert!(a.get(k).is_some(), "{}: missing {k} in {a}", db.name);
+        }
+        assert_eq!(a["model"]["manufacturer"], "ZOLL");
+        assert_eq!(a["model"]["model_number"], "R Series ALS");
+        assert_eq!(a["life_support"], true);
+        assert_eq!(a["high_risk"], true, "life support is high risk");
+        assert!(page["next_cursor"].is_null());
+        let (s, b) = app.call("GET", "/api/v1/assets/by-tag/bme-000101", Some(&admin), None).await;
+        assert_eq!((s, b["id"].as_i64()), (StatusCode::OK, Some(asset)));
+
+        let (s, b) = app.call("GET", "/api/v1/assets/987654", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_envelope(&b, "not_found");
+        let (s, b) = app.call("GET", "/api/v1/assets/abc", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_envelope(&b, "bad_request");
+        let (s, b) = app.call("GET", "/api/v1/assets?limit=5000", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_envelope(&b, "validation_failed");
+        let (s, b) = app.call("GET", "/api/v1/no-such-thing", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_envelope(&b, "not_found");
+        let (s, b) = app.raw("POST", "/api/v1/assets", &admin, "{not json").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_envelope(&b, "bad_request");
+        let (s, b) = app.raw("POST", "/api/v1/assets", &admin, r#"{"asset_tag": 5}"#).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_envelope(&b, "validation_failed");
+
+        let (s, spec) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+        for p in [
+            "/assets",
+            "/assets/{id}",
+            "/assets/by-tag/{asset_tag}",
+            "/work-orders",
+            "/work-orders/{id}/transitions",
+            "/auth/login",
+            "/users",
+            "/models",
+            "/sites",
+            "/departments",
+            "/locations",
+            "/manufacturers",
+        ] {
+            assert!(spec["paths"].get(p).is_some(), "OpenAPI lacks {p}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stale_patch_gets_409_and_changes_nothing() {
+    for db in stores().await {
+        let (app, admin, asset, _) = app(db.store.clone()).await;
+        let url = format!("/api/v1/assets/{asset}");
+        let (s, a) = app
+            .call(
+                "PATCH",
+                &url,
+                Some(&admin),
+                Some(json!({"version": 1, "notes": "checked", "reason": "inventory round"})),
+            )
+            .await;
+        assert_eq!((s, a["version"].as_i64()), (StatusCode::OK, Some(2)), "{}: {a}", db.name);
+        let (s, b) = app.call("PATCH", &url, Some(&admin), Some(json!({"version": 1, "notes": "stale"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_envelope(&b, "stale_version");
+        let (_, a) = app.call("GET", &url, Some(&admin), None).await;
+        assert_eq!(a["notes"], "checked");
+        let (_, h) = app.call("GET", &format!("{url}/history"), Some(&admin), None).await;
+        assert_eq!(h[0]["actor"], "admin");
+        assert_eq!(h[0]["reason"], "inventory round");
+        assert_eq!(h[0]["action"], "update");
+    }
+}
+
+#[tokio::test]
+async fn a_work_order_goes_from_report_to_close_and_refuses_invalid_moves() {
+    for db in stores().await {
+        let (app, admin, asset, _) = app(db.store.clone()).await;
+        let nurse = app.add_user("nurse1", Role::Requester, None).await;
+        let tech = app.add_user("tech1", Role::Technician, None).await;
+        let (s, wo) = app
+            .call("POST", "/api/v1/work-orders", Some(&nurse), Some(json!({"wo_type": "repair", "priority": "high", "asset_id": asset, "problem": "Will not charge; pads alarm"})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{}: {wo}", db.name);
+        assert!(regex_like_number(wo["number"].as_str().unwrap()), "{wo}");
+        assert_eq!(wo["status"], "open");
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        assert_eq!(a["status"], "out_of_service", "an open repair takes the asset out of service");
+
+        let t = format!("/api/v1/work-orders/{}/transitions", wo["id"]);
+        let (s, b) = app.call("POST", &t, Some(&nurse), Some(json!({"to": "in_progress"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a requester cannot work orders");
+        assert_envelope(&b, "forbidden");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(json!({"to": "closed"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_envelope(&b, "invalid_transition");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(json!({"to": "in_progress"}))).await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("in_progress")), "{b}");
+        assert_eq!(b["assigned_to_name"], "tech1", "starting unassigned work assigns it");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(json!({"to": "completed"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let fields: Vec<&str> =
+            b["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["result", "work_performed", "cause_code"]);
+        let (s, b) = app
+            .call("PATCH", &format!("/api/v1/work-orders/{}", wo["id"]), Some(&tech), Some(json!({"version": b_version(&app, &tech, &wo).await, "add_labour": [{"minutes": 45}], "add_parts": [{"part_number": "8000-0580", "description": "Battery pack", "quantity": 1, "unit_cost_minor": 28900}]})))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["labour"][0]["minutes"], 45);
+        assert_eq!(b["parts"][0]["part_number"], "8000-0580");
+        let (s, b) = app
+            .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "BATT", "work_performed": "Replaced battery pack; charge test passed", "result": "pass"})))
+            .await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("completed")), "{b}");
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        assert_eq!(a["status"], "in_service");
+        let (s, _) = app.call("POST", &t, Some(&nurse), Some(json!({"to": "closed"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a requester can never close");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(json!({"to": "closed"}))).await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("closed")));
+        let (s, b) = app.call("POST", &t, Some(&admin), Some(json!({"to": "in_progress"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_envelope(&b, "invalid_transition");
+        let (_, h) = app.call("GET", &format!("/api/v1/work-orders/{}/history", wo["id"]), Some(&admin), None).await;
+        assert!(h.as_array().unwrap().len() >= 5, "{h}");
+        let (_, v) = app.call("GET", "/api/v1/audit/verify", Some(&admin), None).await;
+        assert_eq!(v["intact"], true, "{v}");
+    }
+}
+
+async fn b_version(app: &App, token: &str, wo: &Value) -> i64 {
+    let (_, b) = app.call("GET", &format!("/api/v1/work-orders/{}", wo["id"]), Some(token), None).await;
+    b["version"].as_i64().unwrap()
+}
+
+fn regex_like_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 14
+        && s.starts_with("WO-")
+        && b[7] == b'-'
+        && s[3..7].chars().all(|c| c.is_ascii_digit())
+        && s[8..].chars().all(|c| c.is_ascii_digit())
+}
+
+#[tokio::test]
+async fn each_role_sees_and_does_only_what_the_matrix_allows() {
+    for db in stores().await {
+        let (app, admin, asset, dept) = app(db.store.clone()).await;
+        let (_, v1) =
+            app.call("POST", "/api/v1/vendors", Some(&admin), Some(json!({"name": "Acme Imaging Service"}))).await;
+        let (_, v2) = app.call("POST", "/api/v1/vendors", Some(&admin), Some(json!({"name": "Other ISO"}))).await;
+        let auditor = app.add_user("auditor1", Role::Auditor, None).await;
+        let vendor = app.add_user("acme1", Role::Vendor, v1["id"].as_i64()).await;
+        let nurse = app.add_user("nurse2", Role::Requester, None).await;
+        let other_nurse = app.add_user("nurse3", Role::Requester, None).await;
+        let tech = app.add_user("tech2", Role::Technician, None).await;
+
+        // Auditor: reads everything, changes nothing.
+        assert_eq!(app.call("GET", "/api/v1/assets", Some(&auditor), None).await.0, StatusCode::OK);
+        assert_eq!(app.call("GET", "/api/v1/audit/verify", Some(&auditor), None).await.0, StatusCode::OK);
+        let (s, b) = app
+            .call(
+                "PATCH",
+                &format!("/api/v1/assets/{asset}"),
+                Some(&auditor),
+                Some(json!({"version": 1, "notes": "x"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        assert_eq!(
+            app.call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&auditor),
+                Some(json!({"wo_type": "repair", "asset_id": asset, "problem": "x"}))
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        // Only admins manage users; technicians cannot create assets.
+        assert_eq!(
+            app.call(
+                "POST",
+                "/api/v1/users",
+                Some(&tech),
+                Some(json!({"username": "x1", "display_name": "x", "role": "admin", "password": "Good-Password-1"}))
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.call("POST", "/api/v1/sites", Some(&tech), Some(json!({"code": "X", "name": "X"}))).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let _ = dept;
+        // Requesters report problems but cannot open PMs, and see only their own requests.
+        assert_eq!(
+            app.call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&nurse),
+                Some(json!({"wo_type": "pm", "asset_id": asset, "problem": "x"}))
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        let (_, mine) = app
+            .call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&nurse),
+                Some(json!({"wo_type": "repair", "asset_id": asset, "problem": "Screen flickers"})),
+            )
+            .await;
+        let (_, list) = app.call("GET", "/api/v1/work-orders", Some(&other_nurse), None).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 0, "{}: another requester's request is invisible", db.name);
+        assert_eq!(
+            app.call("GET", &format!("/api/v1/work-orders/{}", mine["id"]), Some(&other_nurse), None).await.0,
+            StatusCode::NOT_FOUND
+        );
+        // Vendors see only their company's work.
+        let (_, theirs) = app
+            .call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&admin),
+                Some(json!({"wo_type": "repair", "asset_id": asset, "problem": "Vendor job", "vendor_id": v1["id"]})),
+            )
+            .await;
+        app.call(
+            "POST",
+            "/api/v1/work-orders",
+            Some(&admin),
+            Some(json!({"wo_type": "repair", "asset_id": asset, "problem": "Other vendor job", "vendor_id": v2["id"]})),
+        )
+        .await;
+        let (_, list) = app.call("GET", "/api/v1/work-orders", Some(&vendor), None).await;
+        let numbers: Vec<&str> =
+            list["items"].as_array().unwrap().iter().map(|w| w["number"].as_str().unwrap()).collect();
+        assert_eq!(numbers, vec![theirs["number"].as_str().unwrap()], "{}", db.name);
+        assert_eq!(app.call("GET", "/api/v1/assets", Some(&vendor), None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&vendor), None).await.0,
+            StatusCode::OK,
+            "the asset of their own job"
+        );
+        let t = format!("/api/v1/work-orders/{}/transitions", theirs["id"]);
+        assert_eq!(app.call("POST", &t, Some(&vendor), Some(json!({"to": "in_progress"}))).await.0, StatusCode::OK);
+        // A logged-out token no longer works.
+        assert_eq!(app.call("POST", "/api/v1/auth/logout", Some(&tech), None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(app.call("GET", "/api/v1/me", Some(&tech), None).await.0, StatusCode::UNAUTHORIZED);
+        let _ = Principal::system();
+    }
+}
