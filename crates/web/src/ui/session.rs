@@ -1,0 +1,127 @@
+//! Signing in and out.
+
+use super::{Flash, Layout, csrf_refused, html, redirect_with};
+use crate::AppState;
+use crate::auth::{WebUser, clear_session_cookie, session_cookie};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use htm_service::ServiceError;
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+/// Where to go after signing in: only a path on this site, never another host.
+pub fn safe_next(next: &str) -> String {
+    let n = next.trim();
+    let local = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && !n.chars().any(|c| c.is_control() || c == '\\')
+        && !n.starts_with("/login")
+        && !n.starts_with("/logout");
+    if local { n.to_string() } else { "/".to_string() }
+}
+
+pub async fn login_page(user: Option<WebUser>, flash: Flash, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    if user.is_some() {
+        return Redirect::to(&safe_next(&q.next)).into_response();
+    }
+    if headers.get("hx-request").is_some() {
+        // An htmx request whose session ended: make the browser load the login page itself.
+        let to = format!("/login?next={}", super::view::q(&safe_next(&q.next)));
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&to) {
+            r.headers_mut().insert("hx-redirect", v);
+        }
+        return r;
+    }
+    let layout = Layout::new(None, "", flash);
+    let page = LoginPage { layout: layout.clone(), username: String::new(), next: safe_next(&q.next), error: None };
+    html(StatusCode::OK, &layout, page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+    let next = safe_next(&f.next);
+    let username = f.username.trim().to_string();
+    match state.services.login(&username, &f.password, "web").await {
+        Ok(grant) => {
+            let mut r = Redirect::to(&next).into_response();
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&grant.token, state.secure_cookies)) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let (status, message) = match &e {
+                ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "Wrong user name or password".to_string()),
+                other => {
+                    let (status, _, message) = super::describe(other);
+                    (status, message)
+                }
+            };
+            let layout = Layout::new(None, "", Flash(None));
+            let page = LoginPage { layout: layout.clone(), username, next, error: Some(message) };
+            html(status, &layout, page)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, user: WebUser, Form(f): Form<CsrfForm>) -> Response {
+    if user.check_csrf(&f.csrf).is_err() {
+        return csrf_refused(Layout::new(Some(&user), "", Flash(None)));
+    }
+    if let Err(e) = state.services.logout(&user.session_token).await {
+        tracing::warn!(error = %e, "could not revoke a web session at sign-out");
+    }
+    let mut r = redirect_with("/login", "ok", "You have signed out.");
+    if let Ok(v) = HeaderValue::from_str(&clear_session_cookie()) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/assets?q=pump"), "/assets?q=pump");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/login?next=/"), "/");
+    }
+}
