@@ -8,7 +8,7 @@ use crate::gs1;
 use crate::people::{self, PEOPLE, VENDORS};
 use crate::rng::{Rng, hash_str};
 use crate::spec::{self, BUILDINGS, CATEGORIES, CatInfo, LocKind, SITES};
-use crate::texts::{self, Family, FamilyText, Part};
+use crate::texts::{self, Case, Family, FamilyText, Part};
 use crate::time::{
     DAY, HOUR, MINUTE, date_of, day_of, is_weekend, month_first_day, month_index, month_last_day,
     next_business_day, prev_business_day, ts, years_before,
@@ -534,7 +534,7 @@ impl Gen {
                         let list = cohorts.entry((site, ci)).or_insert_with(|| {
                             (0..2)
                                 .map(|_| {
-                                    let day = prev_business_day(self.today - rng.range(150, max_age));
+                                    let day = prev_business_day(self.today - age_days(&mut rng, 150, max_age));
                                     let price = base_cents * rng.range(82, 97) / 100 / 100 * 100;
                                     (day, Self::new_po(&mut rng), price)
                                 })
@@ -543,7 +543,7 @@ impl Gen {
                         let c = &list[usize::from(!rng.chance(0.6))];
                         (c.0, Some(c.1.clone()), Some(c.2))
                     } else {
-                        let day = prev_business_day(self.today - rng.range(40, max_age));
+                        let day = prev_business_day(self.today - age_days(&mut rng, 40, max_age));
                         let price = base_cents * rng.range(88, 115) / 100 / 100 * 100;
                         (day, Some(Self::new_po(&mut rng)), Some(price))
                     };
@@ -559,7 +559,7 @@ impl Gen {
                     // The unit this one replaced, now retired or disposed of.
                     if let Some(rd) = replaced_day
                         && self.today - acq < 9 * 365
-                        && rng.chance(0.075)
+                        && rng.chance(0.09)
                     {
                         let old_model = if models.len() > 1 && rng.chance(0.6) {
                             models[1 + rng.below(models.len() as u64 - 1) as usize]
@@ -788,7 +788,9 @@ impl Gen {
                     if retired { "Awaiting disposal in Biomed quarantine." } else { "Disposed of through e-waste vendor." }
                 ));
             }
-            self.pms(&mut rng, i, &a, isd, end_day, &mut drafts);
+            // PMs already generated for later this month exist too (opened before "now").
+            let pm_end = if self.assets[i].status == a.status { a.special_day.unwrap_or(i64::MAX) } else { end_day };
+            self.pms(&mut rng, i, &a, isd, pm_end, &mut drafts);
             let st = self.assets[i].status;
             if matches!(st, AssetStatus::Retired | AssetStatus::Disposed)
                 && let Some(day) = self.assets[i].special_day
@@ -853,7 +855,12 @@ impl Gen {
         } else if urgent {
             assigned + rng.range(5, 30) * MINUTE
         } else {
-            assigned + rng.range(5, 120) * MINUTE
+            // The shop's backlog: most calls are worked the same day, some wait a day or few.
+            match rng.below(20) {
+                0..=10 => assigned + rng.range(5, 120) * MINUTE,
+                11..=16 => next_business_day(assigned.div_euclid(DAY) + 1) * DAY + rng.range(8 * 60, 15 * 60) * MINUTE,
+                _ => next_business_day(assigned.div_euclid(DAY) + rng.range(2, 4)) * DAY + rng.range(8 * 60, 15 * 60) * MINUTE,
+            }
         };
         let sd = started.div_euclid(DAY);
         let st = started.rem_euclid(DAY);
@@ -1047,32 +1054,52 @@ impl Gen {
         let noun = info.noun;
         let dept = self.dept_name(a);
         let loc = self.loc_name(a);
-        let cause: &'static str = match found {
+        let key = info.key;
+        let electric = catalog.protection_class != "n/a";
+        // The cause, then a matching case (problem and fix that go together).
+        let mut cause: &'static str = match found {
             Some((c, ..)) => c,
             None => {
                 let w: Vec<f64> = texts::CAUSE_WEIGHTS.iter().map(|(_, w)| *w).collect();
+                let allowed = |c: &str| {
+                    !(c == "BATT" && texts::NO_BATTERY.split_whitespace().any(|k| k == key))
+                        && !(c == "NET" && !texts::NETWORKED.split_whitespace().any(|k| k == key))
+                };
                 let mut c = texts::CAUSE_WEIGHTS[rng.weighted(&w)].0;
-                let no_battery = matches!(
-                    info.family,
-                    Family::Imaging | Family::Sterilization | Family::Endoscopy | Family::Ophthalmic | Family::Cold
-                ) && !matches!(info.key, "MXR" | "CARM");
-                if c == "BATT" && no_battery {
-                    c = texts::CAUSE_WEIGHTS[rng.weighted(&w)].0;
-                    if c == "BATT" {
-                        c = "EF";
+                for _ in 0..3 {
+                    if allowed(c) {
+                        break;
                     }
+                    c = texts::CAUSE_WEIGHTS[rng.weighted(&w)].0;
                 }
-                c
+                if allowed(c) { c } else { "EF" }
             }
         };
+        let case: Option<&'static Case> = if found.is_some() {
+            None
+        } else {
+            let fam_cases: Vec<&'static Case> =
+                fam.cases.iter().filter(|k| k.cause == cause && k.applies_to(key)).collect();
+            let gen_cases: Vec<&'static Case> = texts::GENERIC_CASES.iter().filter(|k| k.cause == cause).collect();
+            let list = if !fam_cases.is_empty() && (gen_cases.is_empty() || !electric || rng.chance(0.75)) {
+                fam_cases
+            } else if electric {
+                gen_cases
+            } else {
+                // A non-electrical device (vaporizer, pneumatic regulator…) fails in its own ways.
+                fam.cases.iter().filter(|k| k.applies_to(key)).collect()
+            };
+            let picked = list.get(rng.below(list.len() as u64) as usize).copied();
+            if let Some(k) = picked {
+                cause = k.cause;
+            }
+            picked
+        };
         // The problem, in the requester's words.
-        let problem = match found {
-            Some((_, finding, ..)) => format!("Failed PM: {finding}. Tagged out of service by Biomed."),
-            None => {
-                let fam_p: Vec<&str> = fam.problems.iter().filter(|(c, _)| *c == cause).map(|(_, p)| *p).collect();
-                let gen_p: Vec<&str> = texts::GENERIC_PROBLEMS.iter().filter(|(c, _)| *c == cause).map(|(_, p)| *p).collect();
-                let list = if !fam_p.is_empty() && (gen_p.is_empty() || rng.chance(0.75)) { fam_p } else { gen_p };
-                let p = fill(list.get(rng.below(list.len() as u64) as usize).copied().unwrap_or("{Dev} not working."), noun, dept, &loc);
+        let problem = match (found, case) {
+            (Some((_, finding, ..)), _) => format!("Failed PM: {finding}. Tagged out of service by Biomed."),
+            (None, case) => {
+                let p = fill(case.map_or("{Dev} not working.", |k| k.problem), noun, dept, &loc);
                 let p = match rng.below(10) {
                     0 | 1 => format!("{loc}: {p}"),
                     2 => format!("{p} ({loc})"),
@@ -1183,26 +1210,10 @@ impl Gen {
             }
             format!("{fix} {}", self.closing(rng, a))
         } else {
-            let fam_f: Vec<&str> = fam.fixes.iter().filter(|(c, _)| *c == cause).map(|(_, f)| *f).collect();
-            let gen_f: Vec<&str> = texts::GENERIC_FIXES.iter().filter(|(c, _)| *c == cause).map(|(_, f)| *f).collect();
-            let list = if !fam_f.is_empty() && (gen_f.is_empty() || rng.chance(0.8)) { fam_f } else { gen_f };
-            let f = fill(list.get(rng.below(list.len() as u64) as usize).copied().unwrap_or("Repaired."), noun, dept, &loc);
-            let use_part = match cause {
-                "EF" | "UPF" | "WEAR" | "PPF" | "ABU" | "BATT" | "HF" | "PF" => rng.chance(0.7),
-                "ACC" => rng.chance(0.55),
-                _ => false,
-            };
-            if use_part {
-                let options: Vec<Part> =
-                    fam.parts.iter().filter(|p| p.0.split_whitespace().any(|c| c == cause)).copied().collect();
-                if let Some(p) = options.get(rng.below(options.len() as u64) as usize) {
-                    let qty = if p.2.starts_with("Caster") || p.2.starts_with("Cart caster") {
-                        rng.range(1, 4) as i32
-                    } else {
-                        1
-                    };
-                    parts.push((*p, qty));
-                }
+            let f = fill(case.map_or("Repaired and tested.", |k| k.fix), noun, dept, &loc);
+            if let Some(p) = case.and_then(|k| k.part).and_then(|pn| texts::find_part(fam, pn)) {
+                let qty = if p.1.starts_with("Caster") || p.1.starts_with("Cart caster") { rng.range(1, 4) as i32 } else { 1 };
+                parts.push((p, qty));
             }
             let extra = if vendor.is_some() && PEOPLE[who].vendor.is_none() {
                 let vname = VENDORS[vendor.unwrap_or(0)].0;
@@ -1336,7 +1347,12 @@ impl Gen {
                 round5(rng.range(fam.pm_minutes.0, fam.pm_minutes.1))
             };
             let est = self.est_text(rng, a);
-            let mut checks: Vec<&str> = fam.pm_checks.to_vec();
+            let mut checks: Vec<&str> = fam
+                .pm_checks
+                .iter()
+                .filter(|(k, _)| k.is_empty() || k.split_whitespace().any(|x| x == info.key))
+                .map(|(_, c)| *c)
+                .collect();
             let n = (3 + rng.below(3) as usize).min(checks.len());
             let mut chosen = Vec::new();
             for _ in 0..n {
@@ -1514,7 +1530,7 @@ impl Gen {
         let parts = if done {
             d.parts
                 .iter()
-                .map(|((_, pn, desc, cost), qty)| {
+                .map(|((pn, desc, cost), qty)| {
                     *part_id += 1;
                     PartUsed {
                         id: *part_id,
@@ -1562,6 +1578,14 @@ impl Gen {
             version: 1,
         }
     }
+}
+
+/// An age in days between `lo` and `hi`: half uniform, half skewed towards older units
+/// (hospitals keep equipment past its expected life).
+fn age_days(rng: &mut Rng, lo: i64, hi: i64) -> i64 {
+    let u = rng.f64();
+    let u = if rng.chance(0.5) { u } else { u.sqrt() };
+    lo + ((hi - lo) as f64 * u) as i64
 }
 
 fn asset_tag(i: usize) -> String {

@@ -38,62 +38,62 @@ macro_rules! cats {
 const VS: u8 = VENDOR_PM | VENDOR_REPAIR;
 
 cats! {
-    "LVP", "Infusion pump, large-volume", Infusion, "pump", 3_100, 0.95, MOBILE | PLATFORM;
-    "SYR", "Infusion pump, syringe", Infusion, "syringe pump", 3_400, 0.85, MOBILE | PLATFORM;
-    "PCA", "Infusion pump, patient-controlled", Infusion, "PCA pump", 4_200, 0.95, MOBILE | PLATFORM;
-    "AMB", "Infusion pump, ambulatory", Infusion, "ambulatory pump", 3_300, 0.9, MOBILE;
-    "ENT", "Enteral feeding pump", Infusion, "feeding pump", 1_150, 0.8, MOBILE;
-    "BFW", "Blood/fluid warmer", Thermal, "warmer", 4_600, 0.5, MOBILE;
-    "MON", "Physiological monitor, bedside", Monitor, "monitor", 15_500, 0.8, FIXED | PLATFORM;
-    "TMON", "Physiological monitor, transport", Monitor, "transport monitor", 9_200, 0.9, MOBILE | PLATFORM;
-    "CEN", "Central monitoring station", Monitor, "central station", 48_000, 0.9, PLATFORM;
-    "TELE", "Telemetry transmitter", Monitor, "telemetry transmitter", 2_600, 0.8, MOBILE | PLATFORM;
-    "VS", "Vital signs monitor, spot-check", Monitor, "vitals machine", 3_300, 0.9, MOBILE;
-    "SPO2", "Pulse oximeter", Monitor, "pulse ox", 1_900, 0.6, MOBILE;
-    "NIBP", "Non-invasive blood pressure", Monitor, "BP monitor", 2_400, 0.6, MOBILE;
-    "CAPNO", "Capnograph", Monitor, "capnography monitor", 3_900, 0.6, MOBILE;
-    "THERM", "Electronic clinical thermometer", Monitor, "thermometer", 420, 0.5, MOBILE;
-    "ECG", "Electrocardiograph, 12-lead", Diagnostic, "ECG cart", 12_800, 0.8, MOBILE;
-    "HOLTER", "Holter recorder", Diagnostic, "Holter recorder", 2_900, 0.5, MOBILE;
-    "FETAL", "Fetal / maternal monitor", Diagnostic, "fetal monitor", 23_000, 0.8, PLATFORM;
-    "EEG", "Electroencephalograph", Diagnostic, "EEG system", 46_000, 0.9, 0;
-    "DEFIB", "Defibrillator/monitor, manual", Resus, "defibrillator", 29_000, 0.5, 0;
+    "LVP", "Infusion pump, large-volume", Infusion, "pump", 3_100, 1.2, MOBILE | PLATFORM;
+    "SYR", "Infusion pump, syringe", Infusion, "syringe pump", 3_400, 1.05, MOBILE | PLATFORM;
+    "PCA", "Infusion pump, patient-controlled", Infusion, "PCA pump", 4_200, 1.2, MOBILE | PLATFORM;
+    "AMB", "Infusion pump, ambulatory", Infusion, "ambulatory pump", 3_300, 1.1, MOBILE;
+    "ENT", "Enteral feeding pump", Infusion, "feeding pump", 1_150, 1.0, MOBILE;
+    "BFW", "Blood/fluid warmer", Thermal, "warmer", 4_600, 0.6, MOBILE;
+    "MON", "Physiological monitor, bedside", Monitor, "monitor", 15_500, 1.0, FIXED | PLATFORM;
+    "TMON", "Physiological monitor, transport", Monitor, "transport monitor", 9_200, 1.1, MOBILE | PLATFORM;
+    "CEN", "Central monitoring station", Monitor, "central station", 48_000, 1.1, PLATFORM;
+    "TELE", "Telemetry transmitter", Monitor, "telemetry transmitter", 2_600, 1.0, MOBILE | PLATFORM;
+    "VS", "Vital signs monitor, spot-check", Monitor, "vitals machine", 3_300, 1.1, MOBILE;
+    "SPO2", "Pulse oximeter", Monitor, "pulse ox", 1_900, 0.75, MOBILE;
+    "NIBP", "Non-invasive blood pressure", Monitor, "BP monitor", 2_400, 0.75, MOBILE;
+    "CAPNO", "Capnograph", Monitor, "capnography monitor", 3_900, 0.75, MOBILE;
+    "THERM", "Electronic clinical thermometer", Monitor, "thermometer", 420, 0.6, MOBILE;
+    "ECG", "Electrocardiograph, 12-lead", Diagnostic, "ECG cart", 12_800, 1.0, MOBILE;
+    "HOLTER", "Holter recorder", Diagnostic, "Holter recorder", 2_900, 0.6, MOBILE;
+    "FETAL", "Fetal / maternal monitor", Diagnostic, "fetal monitor", 23_000, 1.0, PLATFORM;
+    "EEG", "Electroencephalograph", Diagnostic, "EEG system", 46_000, 1.1, 0;
+    "DEFIB", "Defibrillator/monitor, manual", Resus, "defibrillator", 29_000, 0.6, 0;
     "AED", "Automated external defibrillator", Resus, "AED", 1_850, 0.2, 0;
-    "PACE", "Temporary external cardiac pacemaker", Resus, "pacemaker", 6_800, 0.4, MOBILE;
-    "IABP", "Intra-aortic balloon pump", Circulatory, "balloon pump", 96_000, 1.2, 0;
-    "CPR", "Mechanical CPR device", Resus, "CPR device", 16_500, 0.4, 0;
-    "VENT", "Ventilator, critical care", Respiratory, "ventilator", 39_000, 1.2, 0;
-    "TVENT", "Ventilator, transport", Respiratory, "transport vent", 22_500, 0.8, 0;
-    "NVENT", "Ventilator, neonatal", Respiratory, "neonatal vent", 46_000, 1.2, 0;
-    "HFOV", "Ventilator, high-frequency", Respiratory, "oscillator", 62_000, 1.1, 0;
-    "HVENT", "Ventilator, home", Respiratory, "home vent", 12_500, 0.7, 0;
-    "BIPAP", "Bilevel positive airway pressure", Respiratory, "BiPAP", 3_600, 0.7, MOBILE;
-    "CPAP", "Continuous positive airway pressure", Respiratory, "CPAP", 1_250, 0.4, MOBILE;
-    "HFNC", "High-flow nasal oxygen", Respiratory, "high-flow unit", 6_700, 0.8, MOBILE;
-    "HUM", "Heated respiratory humidifier", Respiratory, "humidifier", 2_300, 0.5, MOBILE;
-    "ANES", "Anesthesia workstation", Anesthesia, "anesthesia machine", 86_000, 1.1, FIXED | PLATFORM;
+    "PACE", "Temporary external cardiac pacemaker", Resus, "pacemaker", 6_800, 0.5, MOBILE;
+    "IABP", "Intra-aortic balloon pump", Circulatory, "balloon pump", 96_000, 1.5, 0;
+    "CPR", "Mechanical CPR device", Resus, "CPR device", 16_500, 0.5, 0;
+    "VENT", "Ventilator, critical care", Respiratory, "ventilator", 39_000, 1.5, 0;
+    "TVENT", "Ventilator, transport", Respiratory, "transport vent", 22_500, 1.0, 0;
+    "NVENT", "Ventilator, neonatal", Respiratory, "neonatal vent", 46_000, 1.5, 0;
+    "HFOV", "Ventilator, high-frequency", Respiratory, "oscillator", 62_000, 1.4, 0;
+    "HVENT", "Ventilator, home", Respiratory, "home vent", 12_500, 0.9, 0;
+    "BIPAP", "Bilevel positive airway pressure", Respiratory, "BiPAP", 3_600, 0.9, MOBILE;
+    "CPAP", "Continuous positive airway pressure", Respiratory, "CPAP", 1_250, 0.5, MOBILE;
+    "HFNC", "High-flow nasal oxygen", Respiratory, "high-flow unit", 6_700, 1.0, MOBILE;
+    "HUM", "Heated respiratory humidifier", Respiratory, "humidifier", 2_300, 0.6, MOBILE;
+    "ANES", "Anesthesia workstation", Anesthesia, "anesthesia machine", 86_000, 1.4, FIXED | PLATFORM;
     "VAP", "Anesthesia vaporizer", Anesthesia, "vaporizer", 6_600, 0.2, 0;
     "SUCT", "Suction regulator, wall vacuum", Suction, "suction regulator", 360, 0.25, FIXED;
-    "PSUCT", "Suction aspirator, portable", Suction, "portable suction", 1_550, 0.5, MOBILE;
-    "ESU", "Electrosurgical unit", Surgical, "Bovie", 18_500, 0.6, 0;
-    "SMOKE", "Surgical smoke evacuator", Surgical, "smoke evacuator", 4_600, 0.5, 0;
-    "LIGHT", "Surgical light", OrFixed, "OR light", 36_000, 0.35, FIXED;
-    "ORT", "Operating room table", OrFixed, "OR table", 56_000, 0.8, FIXED;
-    "TOURN", "Pneumatic tourniquet", Surgical, "tourniquet", 12_500, 0.6, 0;
-    "INSUF", "Laparoscopic insufflator", Surgical, "insufflator", 14_500, 0.6, 0;
-    "SMIC", "Surgical operating microscope", OrFixed, "microscope", 255_000, 0.8, 0;
-    "FAW", "Patient warming system, forced-air", Thermal, "Bair Hugger", 1_850, 0.45, MOBILE;
-    "HYPO", "Hyper/hypothermia system", Thermal, "cooling unit", 14_500, 0.8, 0;
-    "INC", "Infant incubator", Neonatal, "isolette", 33_000, 0.9, FIXED | PLATFORM;
-    "RADW", "Infant radiant warmer", Neonatal, "radiant warmer", 18_500, 0.6, FIXED;
-    "TINC", "Infant transport incubator", Neonatal, "transport isolette", 46_000, 0.8, 0;
-    "PHOTO", "Neonatal phototherapy", Neonatal, "bili light", 4_600, 0.4, MOBILE;
-    "US", "Ultrasound system, general", Ultrasound, "ultrasound", 124_000, 0.8, VENDOR_PM;
-    "ECHO", "Ultrasound system, cardiovascular", Ultrasound, "echo machine", 225_000, 0.9, VENDOR_PM;
-    "POCUS", "Ultrasound, point-of-care", Ultrasound, "portable ultrasound", 36_000, 0.6, MOBILE;
-    "BLAD", "Bladder scanner", Ultrasound, "bladder scanner", 9_700, 0.8, MOBILE;
-    "MXR", "Radiographic system, mobile", Imaging, "portable X-ray", 155_000, 1.5, VS;
-    "DR", "Radiographic system, stationary", Imaging, "X-ray room", 330_000, 1.5, VS | FIXED;
+    "PSUCT", "Suction aspirator, portable", Suction, "portable suction", 1_550, 0.6, MOBILE;
+    "ESU", "Electrosurgical unit", Surgical, "Bovie", 18_500, 0.75, 0;
+    "SMOKE", "Surgical smoke evacuator", Surgical, "smoke evacuator", 4_600, 0.6, 0;
+    "LIGHT", "Surgical light", OrFixed, "OR light", 36_000, 0.45, FIXED;
+    "ORT", "Operating room table", OrFixed, "OR table", 56_000, 1.0, FIXED;
+    "TOURN", "Pneumatic tourniquet", Surgical, "tourniquet", 12_500, 0.75, 0;
+    "INSUF", "Laparoscopic insufflator", Surgical, "insufflator", 14_500, 0.75, 0;
+    "SMIC", "Surgical operating microscope", OrFixed, "microscope", 255_000, 1.0, 0;
+    "FAW", "Patient warming system, forced-air", Thermal, "Bair Hugger", 1_850, 0.55, MOBILE;
+    "HYPO", "Hyper/hypothermia system", Thermal, "cooling unit", 14_500, 1.0, 0;
+    "INC", "Infant incubator", Neonatal, "isolette", 33_000, 1.1, FIXED | PLATFORM;
+    "RADW", "Infant radiant warmer", Neonatal, "radiant warmer", 18_500, 0.75, FIXED;
+    "TINC", "Infant transport incubator", Neonatal, "transport isolette", 46_000, 1.0, 0;
+    "PHOTO", "Neonatal phototherapy", Neonatal, "bili light", 4_600, 0.5, MOBILE;
+    "US", "Ultrasound system, general", Ultrasound, "ultrasound", 124_000, 1.0, VENDOR_PM;
+    "ECHO", "Ultrasound system, cardiovascular", Ultrasound, "echo machine", 225_000, 1.1, VENDOR_PM;
+    "POCUS", "Ultrasound, point-of-care", Ultrasound, "portable ultrasound", 36_000, 0.75, MOBILE;
+    "BLAD", "Bladder scanner", Ultrasound, "bladder scanner", 9_700, 1.0, MOBILE;
+    "MXR", "Radiographic system, mobile", Imaging, "portable X-ray", 155_000, 1.6, VS;
+    "DR", "Radiographic system, stationary", Imaging, "X-ray room", 330_000, 1.6, VS | FIXED;
     "RF", "Fluoroscopic X-ray system", Imaging, "fluoro room", 490_000, 2.0, VS | FIXED;
     "CARM", "Mobile C-arm", Imaging, "C-arm", 225_000, 1.8, VS;
     "ANGIO", "Interventional angiography", Imaging, "cath lab system", 1_850_000, 2.0, VS | FIXED;
@@ -101,54 +101,54 @@ cats! {
     "MRI", "Magnetic resonance imaging", Imaging, "MRI scanner", 1_900_000, 2.0, VS | FIXED;
     "MAMMO", "Mammography system", Imaging, "mammo unit", 430_000, 1.8, VS | FIXED;
     "SPECT", "Nuclear medicine SPECT/CT", Imaging, "SPECT/CT camera", 870_000, 2.0, VS | FIXED;
-    "DXA", "Bone densitometer", Imaging, "DXA scanner", 88_000, 0.8, VS | FIXED;
+    "DXA", "Bone densitometer", Imaging, "DXA scanner", 88_000, 1.0, VS | FIXED;
     "LINAC", "Medical linear accelerator", Imaging, "linac", 3_300_000, 2.5, VS | FIXED;
-    "DXRAY", "Dental intraoral X-ray", Imaging, "dental X-ray", 6_700, 0.3, FIXED;
-    "HLM", "Heart-lung machine", Circulatory, "heart-lung machine", 285_000, 1.0, 0;
-    "ECMO", "ECMO system", Circulatory, "ECMO console", 125_000, 1.0, 0;
-    "HCU", "Heater-cooler unit", Thermal, "heater-cooler", 46_000, 1.0, 0;
-    "HD", "Hemodialysis machine", Dialysis, "dialysis machine", 23_000, 1.5, FIXED | PLATFORM;
-    "CRRT", "Continuous renal replacement", Dialysis, "CRRT machine", 33_000, 1.3, PLATFORM;
-    "RO", "Dialysis water treatment", Dialysis, "RO system", 88_000, 1.5, FIXED;
-    "PD", "Peritoneal dialysis cycler", Dialysis, "PD cycler", 14_500, 0.8, MOBILE;
-    "STER", "Steam sterilizer, large", Sterilization, "sterilizer", 185_000, 1.5, VS | FIXED;
-    "TSTER", "Steam sterilizer, tabletop", Sterilization, "autoclave", 6_700, 0.7, FIXED;
-    "H2O2", "Low-temperature hydrogen peroxide", Sterilization, "STERRAD", 128_000, 1.5, VS | FIXED;
-    "WASH", "Washer-disinfector", Sterilization, "washer", 97_000, 1.5, VENDOR_PM | FIXED;
-    "AER", "Automated endoscope reprocessor", Sterilization, "scope reprocessor", 39_000, 1.4, FIXED;
-    "GISCOPE", "Flexible GI endoscope", Endoscopy, "scope", 39_500, 1.0, VENDOR_REPAIR | PLATFORM;
-    "DUOD", "Duodenoscope", Endoscopy, "duodenoscope", 46_000, 1.1, VENDOR_REPAIR | PLATFORM;
-    "BRONCH", "Flexible bronchoscope", Endoscopy, "bronchoscope", 31_000, 1.0, VENDOR_REPAIR | PLATFORM;
-    "VIDEO", "Endoscopy video processor", Endoscopy, "scope tower", 66_000, 0.5, PLATFORM;
-    "BED", "Hospital bed, medical-surgical", Beds, "bed", 18_500, 0.95, FIXED | PLATFORM;
-    "CCBED", "Hospital bed, critical care", Beds, "ICU bed", 39_000, 1.1, FIXED | PLATFORM;
-    "STRET", "Stretcher", Beds, "stretcher", 9_200, 0.75, PLATFORM;
-    "LIFT", "Patient lift", Beds, "patient lift", 6_600, 0.5, FIXED;
-    "SCD", "Sequential compression device", Therapy, "SCD pump", 1_450, 0.55, MOBILE;
-    "EXAMT", "Examination table, powered", Beds, "exam table", 9_700, 0.25, FIXED | PLATFORM;
-    "BGA", "Blood gas analyzer", Lab, "blood gas analyzer", 36_000, 1.5, VENDOR_REPAIR;
-    "HEME", "Hematology analyzer", Lab, "hematology analyzer", 145_000, 1.5, VS | FIXED;
-    "CHEM", "Clinical chemistry analyzer", Lab, "chemistry analyzer", 290_000, 1.5, VS | FIXED;
-    "CENT", "Laboratory centrifuge", Lab, "centrifuge", 9_300, 0.4, FIXED;
-    "BBR", "Blood bank refrigerator", Cold, "blood bank fridge", 12_500, 0.6, FIXED;
-    "FRZ", "Laboratory freezer", Cold, "freezer", 16_500, 0.7, FIXED;
-    "MEDR", "Medication / vaccine refrigerator", Cold, "med fridge", 4_700, 0.5, FIXED;
-    "GLU", "Point-of-care blood glucose", Lab, "glucose meter", 680, 0.4, MOBILE | PLATFORM;
-    "SLASER", "Surgical laser", Surgical, "laser", 98_000, 0.8, VENDOR_REPAIR;
-    "YAG", "Ophthalmic Nd:YAG", Ophthalmic, "YAG laser", 66_000, 0.4, VENDOR_REPAIR | FIXED;
-    "PHOTOC", "Ophthalmic photocoagulator", Ophthalmic, "retina laser", 82_000, 0.5, VENDOR_REPAIR | FIXED;
-    "PHACO", "Phacoemulsification", Surgical, "phaco machine", 112_000, 1.0, 0;
-    "SLIT", "Slit lamp", Ophthalmic, "slit lamp", 14_500, 0.2, FIXED;
-    "TONO", "Tonometer", Ophthalmic, "tonometer", 6_700, 0.3, FIXED;
-    "OCT", "Optical coherence tomography", Ophthalmic, "OCT", 77_000, 0.5, FIXED;
-    "FUNDUS", "Fundus camera", Ophthalmic, "fundus camera", 46_000, 0.4, FIXED;
-    "OMIC", "Ophthalmic operating microscope", OrFixed, "eye microscope", 185_000, 0.5, 0;
-    "DENTAL", "Dental operative unit", Misc, "dental chair", 39_000, 1.0, FIXED | PLATFORM;
-    "NPWT", "Negative-pressure wound therapy", Therapy, "wound vac", 5_600, 0.8, MOBILE;
-    "BPUMP", "Breast pump", Therapy, "breast pump", 2_250, 0.35, MOBILE;
-    "SPIRO", "Spirometer", Misc, "spirometer", 3_600, 0.4, MOBILE;
-    "WALL", "Wall diagnostic system", Misc, "wall otoscope", 1_250, 0.08, FIXED;
-    "TELEMED", "Telemedicine cart", Misc, "telehealth cart", 18_500, 0.9, MOBILE;
+    "DXRAY", "Dental intraoral X-ray", Imaging, "dental X-ray", 6_700, 0.4, FIXED;
+    "HLM", "Heart-lung machine", Circulatory, "heart-lung machine", 285_000, 1.25, 0;
+    "ECMO", "ECMO system", Circulatory, "ECMO console", 125_000, 1.25, 0;
+    "HCU", "Heater-cooler unit", Thermal, "heater-cooler", 46_000, 1.25, 0;
+    "HD", "Hemodialysis machine", Dialysis, "dialysis machine", 23_000, 1.6, FIXED | PLATFORM;
+    "CRRT", "Continuous renal replacement", Dialysis, "CRRT machine", 33_000, 1.5, PLATFORM;
+    "RO", "Dialysis water treatment", Dialysis, "RO system", 88_000, 1.6, FIXED;
+    "PD", "Peritoneal dialysis cycler", Dialysis, "PD cycler", 14_500, 1.0, MOBILE;
+    "STER", "Steam sterilizer, large", Sterilization, "sterilizer", 185_000, 1.6, VS | FIXED;
+    "TSTER", "Steam sterilizer, tabletop", Sterilization, "autoclave", 6_700, 0.9, FIXED;
+    "H2O2", "Low-temperature hydrogen peroxide", Sterilization, "STERRAD", 128_000, 1.6, VS | FIXED;
+    "WASH", "Washer-disinfector", Sterilization, "washer", 97_000, 1.6, VENDOR_PM | FIXED;
+    "AER", "Automated endoscope reprocessor", Sterilization, "scope reprocessor", 39_000, 1.5, FIXED;
+    "GISCOPE", "Flexible GI endoscope", Endoscopy, "scope", 39_500, 1.25, VENDOR_REPAIR | PLATFORM;
+    "DUOD", "Duodenoscope", Endoscopy, "duodenoscope", 46_000, 1.4, VENDOR_REPAIR | PLATFORM;
+    "BRONCH", "Flexible bronchoscope", Endoscopy, "bronchoscope", 31_000, 1.25, VENDOR_REPAIR | PLATFORM;
+    "VIDEO", "Endoscopy video processor", Endoscopy, "scope tower", 66_000, 0.6, PLATFORM;
+    "BED", "Hospital bed, medical-surgical", Beds, "bed", 18_500, 1.2, FIXED | PLATFORM;
+    "CCBED", "Hospital bed, critical care", Beds, "ICU bed", 39_000, 1.4, FIXED | PLATFORM;
+    "STRET", "Stretcher", Beds, "stretcher", 9_200, 0.95, PLATFORM;
+    "LIFT", "Patient lift", Beds, "patient lift", 6_600, 0.6, FIXED;
+    "SCD", "Sequential compression device", Therapy, "SCD pump", 1_450, 0.7, MOBILE;
+    "EXAMT", "Examination table, powered", Beds, "exam table", 9_700, 0.3, FIXED | PLATFORM;
+    "BGA", "Blood gas analyzer", Lab, "blood gas analyzer", 36_000, 1.6, VENDOR_REPAIR;
+    "HEME", "Hematology analyzer", Lab, "hematology analyzer", 145_000, 1.6, VS | FIXED;
+    "CHEM", "Clinical chemistry analyzer", Lab, "chemistry analyzer", 290_000, 1.6, VS | FIXED;
+    "CENT", "Laboratory centrifuge", Lab, "centrifuge", 9_300, 0.5, FIXED;
+    "BBR", "Blood bank refrigerator", Cold, "blood bank fridge", 12_500, 0.75, FIXED;
+    "FRZ", "Laboratory freezer", Cold, "freezer", 16_500, 0.9, FIXED;
+    "MEDR", "Medication / vaccine refrigerator", Cold, "med fridge", 4_700, 0.6, FIXED;
+    "GLU", "Point-of-care blood glucose", Lab, "glucose meter", 680, 0.5, MOBILE | PLATFORM;
+    "SLASER", "Surgical laser", Surgical, "laser", 98_000, 1.0, VENDOR_REPAIR;
+    "YAG", "Ophthalmic Nd:YAG", Ophthalmic, "YAG laser", 66_000, 0.5, VENDOR_REPAIR | FIXED;
+    "PHOTOC", "Ophthalmic photocoagulator", Ophthalmic, "retina laser", 82_000, 0.6, VENDOR_REPAIR | FIXED;
+    "PHACO", "Phacoemulsification", Surgical, "phaco machine", 112_000, 1.25, 0;
+    "SLIT", "Slit lamp", Ophthalmic, "slit lamp", 14_500, 0.25, FIXED;
+    "TONO", "Tonometer", Ophthalmic, "tonometer", 6_700, 0.4, FIXED;
+    "OCT", "Optical coherence tomography", Ophthalmic, "OCT", 77_000, 0.6, FIXED;
+    "FUNDUS", "Fundus camera", Ophthalmic, "fundus camera", 46_000, 0.5, FIXED;
+    "OMIC", "Ophthalmic operating microscope", OrFixed, "eye microscope", 185_000, 0.6, 0;
+    "DENTAL", "Dental operative unit", Misc, "dental chair", 39_000, 1.25, FIXED | PLATFORM;
+    "NPWT", "Negative-pressure wound therapy", Therapy, "wound vac", 5_600, 1.0, MOBILE;
+    "BPUMP", "Breast pump", Therapy, "breast pump", 2_250, 0.45, MOBILE;
+    "SPIRO", "Spirometer", Misc, "spirometer", 3_600, 0.5, MOBILE;
+    "WALL", "Wall diagnostic system", Misc, "wall otoscope", 1_250, 0.1, FIXED;
+    "TELEMED", "Telemedicine cart", Misc, "telehealth cart", 18_500, 1.1, MOBILE;
 }
 
 pub struct BuildingSpec {
@@ -244,22 +244,22 @@ fn med_surg(beds: u32, extra_pumps: u32) -> Vec<(&'static str, u32)> {
         ("SYR", 3),
         ("PCA", 5),
         ("ENT", 4),
-        ("VS", beds / 4 + 1),
-        ("THERM", beds / 4 + 1),
+        ("VS", beds / 3 + 1),
+        ("THERM", beds / 3 + 1),
         ("SPO2", 3),
         ("CAPNO", 2),
         ("DEFIB", 1),
         ("BED", beds),
         ("SUCT", beds * 3 / 2),
         ("PSUCT", 1),
-        ("SCD", beds / 2 + 2),
+        ("SCD", beds * 2 / 3),
         ("LIFT", beds / 4),
         ("BLAD", 1),
-        ("GLU", 4),
+        ("GLU", 5),
         ("NPWT", 2),
         ("MEDR", 1),
         ("STRET", 1),
-        ("WALL", 4),
+        ("WALL", 6),
         ("TELEMED", 1),
     ]
 }
@@ -814,8 +814,8 @@ pub fn departments() -> Vec<DeptSpec> {
                 .collect(),
             ),
             fleet: vec![
-                ("LVP", 44),
-                ("SYR", 8),
+                ("LVP", 60),
+                ("SYR", 10),
                 ("PCA", 6),
                 ("ENT", 6),
                 ("SCD", 40),

@@ -536,7 +536,13 @@ fn stale(what: &str, id: impl std::fmt::Display, read: i64, current: i64) -> Sto
 // ---------------------------------------------------------------------------------------------
 // Writes on a connection
 
-async fn write_asset_fields(conn: &mut DbConn, id: Option<AssetId>, f: &AssetFields, at: Timestamp) -> StoreResult<AssetId> {
+/// Inserts (`id = None`) or updates an asset's row; an update is guarded by the version read.
+async fn write_asset_fields(
+    conn: &mut DbConn,
+    id: Option<(AssetId, i64)>,
+    f: &AssetFields,
+    at: Timestamp,
+) -> StoreResult<AssetId> {
     must_exist(conn, "device_models", f.model_id.0, "model_id").await?;
     must_exist(conn, "departments", f.department_id.0, "department_id").await?;
     if let Some(l) = f.location_id {
@@ -559,7 +565,7 @@ async fn write_asset_fields(conn: &mut DbConn, id: Option<AssetId>, f: &AssetFie
              vendor_id = $10, purchase_order = $11, in_service_date = $12, warranty_end = $13, udi_di = $14, \
              udi_lot = $15, udi_serial = $16, udi_manufactured = $17, udi_expiry = $18, udi_raw = $19, \
              high_risk_override = $20, life_support_override = $21, notes = $22, version = version + 1, \
-             updated_at = $23 WHERE id = $24 RETURNING id",
+             updated_at = $23 WHERE id = $24 AND version = $25 RETURNING id",
         ),
     };
     let row = q
@@ -586,11 +592,16 @@ async fn write_asset_fields(conn: &mut DbConn, id: Option<AssetId>, f: &AssetFie
         .bind(f.life_support_override)
         .bind(&f.notes)
         .bind(t(at))
-        .bind(id.map(|i| i.0))
-        .fetch_one(&mut *conn)
+        .bind(id.map(|i| i.0.0))
+        .bind(id.map(|i| i.1))
+        .fetch_optional(&mut *conn)
         .await
         .map_err(map_db_err)?;
-    Ok(AssetId(row.try_get("id")?))
+    match (row, id) {
+        (Some(r), _) => Ok(AssetId(r.try_get("id")?)),
+        (None, Some((id, read))) => Err(stale("asset", id, read, read + 1)),
+        (None, None) => Err(StoreError::NotFound("inserted asset".into())),
+    }
 }
 
 /// Sets an asset's status as a side effect of work, with its own audit event.
@@ -889,6 +900,9 @@ async fn list_page<T>(
     Ok(Page::from_rows(items, page.limit, key))
 }
 
+/// Columns a blank value clears.
+const OPTIONAL_ORG_COLUMNS: &[&str] = &["address", "floor"];
+
 #[allow(clippy::too_many_arguments)]
 /// Updates a named organisational row: reads it, checks the version, writes, audits.
 async fn update_named<T: serde::Serialize>(
@@ -917,13 +931,19 @@ async fn update_named<T: serde::Serialize>(
         if let Some(v) = v {
             let v = v.trim().to_string();
             if v.is_empty() {
+                if OPTIONAL_ORG_COLUMNS.contains(col) {
+                    qb.push(format!(", {col} = NULL"));
+                    continue;
+                }
                 return Err(invalid(col, "must not be blank"));
             }
             qb.push(format!(", {col} = ")).push_bind(v);
         }
     }
-    qb.push(" WHERE id = ").push_bind(id);
-    qb.build().execute(&mut *tx).await.map_err(map_db_err)?;
+    qb.push(" WHERE id = ").push_bind(id).push(" AND version = ").push_bind(patch.version);
+    if qb.build().execute(&mut *tx).await.map_err(map_db_err)?.rows_affected() == 0 {
+        return Err(stale(entity, id, patch.version, patch.version + 1));
+    }
     let after = fetch_one(&mut tx, table, id, map, entity).await?;
     let ctx = ctx.with_reason(patch.reason.clone());
     append_audit(&mut tx, &ctx, "update", entity, id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
@@ -1167,15 +1187,18 @@ impl Store for Impl {
             life_support: p.life_support.unwrap_or(before.life_support),
         };
         n = n.normalized()?;
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE device_models SET model_number = $1, name = $2, category = $3, nomenclature_code = $4, \
              fda_product_code = $5, fda_class = $6, expected_life_years = $7, high_risk = $8, life_support = $9, \
-             version = version + 1, updated_at = $10 WHERE id = $11",
+             version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12",
         )
         .bind(&n.model_number).bind(&n.name).bind(&n.category).bind(&n.nomenclature_code).bind(&n.fda_product_code)
         .bind(n.fda_class.map(|c| c.as_str())).bind(n.expected_life_years).bind(n.high_risk).bind(n.life_support)
-        .bind(t(ctx.at)).bind(id.0)
+        .bind(t(ctx.at)).bind(id.0).bind(p.version)
         .execute(&mut *tx).await.map_err(map_db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(stale("model", id, p.version, p.version + 1));
+        }
         let after = fetch_model(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone());
         append_audit(&mut tx, &ctx, "update", "model", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
@@ -1237,12 +1260,16 @@ impl Store for Impl {
         let role = p.role.unwrap_or(before.role);
         let email = p.email.clone().or(before.email.clone());
         let active = p.active.unwrap_or(before.active);
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE users SET display_name = $1, role = $2, email = $3, active = $4, \
-             password_hash = COALESCE($5, password_hash), version = version + 1, updated_at = $6 WHERE id = $7",
+             password_hash = COALESCE($5, password_hash), version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8",
         )
         .bind(&display_name).bind(role.as_str()).bind(&email).bind(active).bind(&password_hash).bind(t(ctx.at)).bind(id.0)
+        .bind(p.version)
         .execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(stale("user", id, p.version, p.version + 1));
+        }
         if !active || password_hash.is_some() {
             // Deactivation and a new password end every open session.
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
@@ -1348,7 +1375,7 @@ impl Store for Impl {
         let row = sqlx::query("SELECT * FROM assets WHERE id = $1").bind(id.0).fetch_one(&mut *tx).await?;
         let mut fields = asset_fields_from(&row)?;
         p.apply_to(&mut fields)?;
-        write_asset_fields(&mut tx, Some(id), &fields, ctx.at).await?;
+        write_asset_fields(&mut tx, Some((id, before.version)), &fields, ctx.at).await?;
         let after = fetch_asset(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone());
         append_audit(&mut tx, &ctx, "update", "asset", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;

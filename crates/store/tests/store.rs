@@ -330,3 +330,31 @@ async fn altering_any_audit_event_breaks_the_chain() {
         assert_eq!(broken, htm_domain::audit::ChainBreak::Altered { seq: 4 }, "{}", db.name);
     }
 }
+
+#[tokio::test]
+async fn concurrent_writers_with_the_same_version_lose_no_update() {
+    for db in stores().await {
+        let f = fixture(db.store.as_ref()).await;
+        let a = db.store.insert_asset(&ctx(), &new_asset(&f, "BME-000009")).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let store = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let p = AssetPatch { version: 1, notes: Some(Some(format!("writer {i}"))), ..Default::default() };
+                store.update_asset(&ctx(), a.id, &p).await
+            }));
+        }
+        let mut ok = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(a) => ok.push(a),
+                Err(StoreError::Stale(_)) => {}
+                Err(e) => panic!("{}: {e}", db.name),
+            }
+        }
+        assert_eq!(ok.len(), 1, "{}: exactly one writer wins", db.name);
+        let now = db.store.get_asset(a.id).await.unwrap();
+        assert_eq!((now.version, now.notes), (2, ok[0].notes.clone()), "{}", db.name);
+        assert_eq!(db.store.list_audit_for("asset", &a.id.to_string(), 50).await.unwrap().len(), 2);
+    }
+}

@@ -84,7 +84,8 @@ pub fn money(minor: i64, currency: &str) -> String {
         }
         grouped.push(c);
     }
-    format!("{}{grouped}.{:02} {currency}", if neg { "-" } else { "" }, abs % 100)
+    let amount = format!("{}{grouped}.{:02}", if neg { "-" } else { "" }, abs % 100);
+    if currency.is_empty() { amount } else { format!("{amount} {currency}") }
 }
 
 /// Reads an amount typed by a person ("12", "12.5", "1,234.50") into minor units.
