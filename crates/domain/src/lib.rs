@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod org;
 pub mod page;
+pub mod phi;
 pub mod seed;
 pub mod text_enum;
 pub mod user;
