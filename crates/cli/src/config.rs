@@ -61,6 +61,7 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature
 mod tests {
     use super::*;
 

@@ -1,6 +1,8 @@
 //! The `htm` binary on real databases (SQLite file and PostgreSQL): first start, CSV import
 //! all-or-nothing with every bad row reported, export, users, and audit verification.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
 use htm_domain::org::*;
 use htm_service::{Principal, Services};

@@ -1,5 +1,7 @@
 //! Store conformance: every story runs on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use htm_domain::asset::{AssetPatch, AssetStatus, NewAsset};
 use htm_domain::catalog::{FdaClass, NewDeviceModel, NewManufacturer};
 use htm_domain::ids::*;

@@ -3,6 +3,8 @@
 //! on the PostgreSQL server that `HTM_TEST_PG_URL` names. With `HTM_REQUIRE_PG=1` (CI sets it)
 //! a missing PostgreSQL is a failure, never a silent skip.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure to set up is a test failure
+
 use htm_store::{DatabaseUrl, Store};
 use std::path::PathBuf;
 use std::sync::Arc;

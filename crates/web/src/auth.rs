@@ -23,7 +23,9 @@ impl FromRequestParts<AppState> for ApiUser {
         let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim);
         match token {
             Some(t) if !t.is_empty() => Ok(ApiUser(state.services.authenticate(t).await?)),
-            _ => Err(ApiError::unauthenticated("send Authorization: Bearer <token> (POST /api/v1/auth/login gives one)")),
+            _ => {
+                Err(ApiError::unauthenticated("send Authorization: Bearer <token> (POST /api/v1/auth/login gives one)"))
+            }
         }
     }
 }
@@ -50,11 +52,16 @@ pub struct WebUser {
 
 impl WebUser {
     /// Checks the CSRF token a form sent back.
+    #[allow(clippy::result_large_err)]
     pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
         if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, "The form expired or did not come from this site. Go back, reload and try again.").into_response())
+            Err((
+                StatusCode::FORBIDDEN,
+                "The form expired or did not come from this site. Go back, reload and try again.",
+            )
+                .into_response())
         }
     }
 }

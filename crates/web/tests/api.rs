@@ -1,6 +1,8 @@
 //! The JSON API, in-process, on SQLite and PostgreSQL: the contract's shapes and statuses, the
 //! error envelope, optimistic versions, and what each role may do.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use htm_domain::user::{NewUser, Role};

@@ -61,7 +61,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(_) => Self::not_found(msg),
             ServiceError::Conflict { field, message } => ApiError {
                 status: StatusCode::CONFLICT,
-                body: ErrorBody { code: "conflict".into(), message: message.clone(), fields: Some(vec![FieldError::new(field, message)]) },
+                body: ErrorBody {
+                    code: "conflict".into(),
+                    message: message.clone(),
+                    fields: Some(vec![FieldError::new(field, message)]),
+                },
             },
             ServiceError::Stale(_) => Self::new(StatusCode::CONFLICT, "stale_version", msg),
             ServiceError::InvalidTransition(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", msg),
@@ -79,12 +83,16 @@ impl From<ServiceError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("the request body does not fit: {}", e.body_text()))
-            }
-            JsonRejection::MissingJsonContentType(_) => {
-                Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request", "send the body as JSON with Content-Type: application/json")
-            }
+            JsonRejection::JsonDataError(e) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("the request body does not fit: {}", e.body_text()),
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "bad_request",
+                "send the body as JSON with Content-Type: application/json",
+            ),
             JsonRejection::BytesRejection(e) => Self::new(e.status(), "bad_request", e.body_text()),
             other => Self::bad_request(format!("the request body is not valid JSON: {}", other.body_text())),
         }

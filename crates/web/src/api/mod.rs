@@ -18,7 +18,9 @@ use htm_domain::ids::*;
 use htm_domain::org::*;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::user::{NewUser, User, UserPatch};
-use htm_domain::work_order::{NewWorkOrder, TransitionRequest, WorkOrder, WorkOrderPatch, WorkOrderStatus, WorkOrderType};
+use htm_domain::work_order::{
+    NewWorkOrder, TransitionRequest, WorkOrder, WorkOrderPatch, WorkOrderStatus, WorkOrderType,
+};
 use htm_store::{AssetFilter, WorkOrderFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -80,9 +82,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut doc = doc;
     // The server is mounted under /api/v1.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
-    let router = router.fallback(|| async { ApiError::not_found("no such API endpoint") }).method_not_allowed_fallback(|| async {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "bad_request", "this endpoint does not accept that method")
-    });
+    let router = router.fallback(|| async { ApiError::not_found("no such API endpoint") }).method_not_allowed_fallback(
+        || async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "bad_request", "this endpoint does not accept that method")
+        },
+    );
     (router, doc)
 }
 
@@ -140,8 +144,13 @@ async fn login(state: axum::extract::State<AppState>, Json(req): Json<LoginReque
 
 /// End the session of the token sent.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorEnvelope)))]
-async fn logout(state: axum::extract::State<AppState>, headers: axum::http::HeaderMap, _u: ApiUser) -> ApiResult<StatusCode> {
-    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.get(7..)).unwrap_or("").trim();
+async fn logout(
+    state: axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+    _u: ApiUser,
+) -> ApiResult<StatusCode> {
+    let token =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.get(7..)).unwrap_or("").trim();
     state.services.logout(token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -175,40 +184,67 @@ pub struct AssetQuery {
 /// Find assets (keyset-paginated by id).
 #[utoipa::path(get, path = "/assets", tag = "assets", params(AssetQuery),
     responses((status = 200, body = AssetPage), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn list_assets(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<AssetQuery>) -> ApiResult<Out<AssetPage>> {
+async fn list_assets(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<AssetQuery>,
+) -> ApiResult<Out<AssetPage>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(AssetStatus::parse(s)?),
         None => None,
     };
-    let f = AssetFilter { q: q.q, status, department_id: q.department.map(DepartmentId), model_id: q.model.map(ModelId), location_id: q.location.map(LocationId) };
+    let f = AssetFilter {
+        q: q.q,
+        status,
+        department_id: q.department.map(DepartmentId),
+        model_id: q.model.map(ModelId),
+        location_id: q.location.map(LocationId),
+    };
     Ok(Out(state.services.list_assets(&p, &f, page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
 
 /// Register an asset.
 #[utoipa::path(post, path = "/assets", tag = "assets", request_body = NewAsset,
     responses((status = 201, body = Asset), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_asset(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewAsset>) -> ApiResult<impl IntoResponse> {
+async fn create_asset(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewAsset>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_asset(&p, n).await?)))
 }
 
 /// One asset.
 #[utoipa::path(get, path = "/assets/{id}", tag = "assets", params(("id" = i64, Path)),
     responses((status = 200, body = Asset), (status = 404, body = ErrorEnvelope)))]
-async fn get_asset(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<Asset>> {
+async fn get_asset(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Asset>> {
     Ok(Out(state.services.get_asset(&p, AssetId(id)).await?))
 }
 
 /// Change an asset. Send the `version` you read; a stale one gets 409 and changes nothing.
 #[utoipa::path(patch, path = "/assets/{id}", tag = "assets", params(("id" = i64, Path)), request_body = AssetPatch,
     responses((status = 200, body = Asset), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn patch_asset(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<AssetPatch>) -> ApiResult<Out<Asset>> {
+async fn patch_asset(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<AssetPatch>,
+) -> ApiResult<Out<Asset>> {
     Ok(Out(state.services.update_asset(&p, AssetId(id), patch).await?))
 }
 
 /// Find an asset by its asset tag (case-insensitive).
 #[utoipa::path(get, path = "/assets/by-tag/{asset_tag}", tag = "assets", params(("asset_tag" = String, Path)),
     responses((status = 200, body = Asset), (status = 404, body = ErrorEnvelope)))]
-async fn get_asset_by_tag(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(tag): Path<String>) -> ApiResult<Out<Asset>> {
+async fn get_asset_by_tag(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(tag): Path<String>,
+) -> ApiResult<Out<Asset>> {
     Ok(Out(state.services.get_asset_by_tag(&p, &tag).await?))
 }
 
@@ -221,7 +257,12 @@ pub struct HistoryQuery {
 /// The audit trail of an asset, newest first.
 #[utoipa::path(get, path = "/assets/{id}/history", tag = "assets", params(("id" = i64, Path), HistoryQuery),
     responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = ErrorEnvelope)))]
-async fn asset_history(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Query(q): Query<HistoryQuery>) -> ApiResult<Out<Vec<AuditEvent>>> {
+async fn asset_history(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Out<Vec<AuditEvent>>> {
     state.services.get_asset(&p, AssetId(id)).await?;
     Ok(Out(state.services.history(&p, "asset", &id.to_string(), q.limit.unwrap_or(200).min(1000)).await?))
 }
@@ -245,8 +286,17 @@ pub struct WorkOrderQuery {
 /// Work orders, newest first (requesters see their own; vendors their company's).
 #[utoipa::path(get, path = "/work-orders", tag = "work orders", params(WorkOrderQuery),
     responses((status = 200, body = WorkOrderPage), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn list_work_orders(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<WorkOrderQuery>) -> ApiResult<Out<WorkOrderPage>> {
-    let mut f = WorkOrderFilter { q: q.q, asset_id: q.asset.map(AssetId), assigned_to: q.assigned_to.map(UserId), ..Default::default() };
+async fn list_work_orders(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<WorkOrderQuery>,
+) -> ApiResult<Out<WorkOrderPage>> {
+    let mut f = WorkOrderFilter {
+        q: q.q,
+        asset_id: q.asset.map(AssetId),
+        assigned_to: q.assigned_to.map(UserId),
+        ..Default::default()
+    };
     match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some("open_all") => f.open_only = true,
         Some(s) => f.status = Some(WorkOrderStatus::parse(s)?),
@@ -261,35 +311,58 @@ async fn list_work_orders(state: axum::extract::State<AppState>, ApiUser(p): Api
 /// Open a work order. A repair on an in-service asset takes it out of service.
 #[utoipa::path(post, path = "/work-orders", tag = "work orders", request_body = NewWorkOrder,
     responses((status = 201, body = WorkOrder), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_work_order(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewWorkOrder>) -> ApiResult<impl IntoResponse> {
+async fn create_work_order(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewWorkOrder>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_work_order(&p, n).await?)))
 }
 
 /// One work order with its labour and parts.
 #[utoipa::path(get, path = "/work-orders/{id}", tag = "work orders", params(("id" = i64, Path)),
     responses((status = 200, body = WorkOrder), (status = 404, body = ErrorEnvelope)))]
-async fn get_work_order(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<WorkOrder>> {
+async fn get_work_order(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<WorkOrder>> {
     Ok(Out(state.services.get_work_order(&p, WorkOrderId(id)).await?))
 }
 
 /// Change a work order's content (findings, labour, parts). Send the `version` you read.
 #[utoipa::path(patch, path = "/work-orders/{id}", tag = "work orders", params(("id" = i64, Path)), request_body = WorkOrderPatch,
     responses((status = 200, body = WorkOrder), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn patch_work_order(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<WorkOrderPatch>) -> ApiResult<Out<WorkOrder>> {
+async fn patch_work_order(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<WorkOrderPatch>,
+) -> ApiResult<Out<WorkOrder>> {
     Ok(Out(state.services.update_work_order(&p, WorkOrderId(id), patch).await?))
 }
 
 /// Move a work order through its workflow: `{"to": "<status>"}` plus what that status needs.
 #[utoipa::path(post, path = "/work-orders/{id}/transitions", tag = "work orders", params(("id" = i64, Path)), request_body = TransitionRequest,
     responses((status = 200, body = WorkOrder), (status = 409, body = ErrorEnvelope, description = "the workflow does not allow this move, or a stale version"), (status = 422, body = ErrorEnvelope)))]
-async fn transition_work_order(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(req): Json<TransitionRequest>) -> ApiResult<Out<WorkOrder>> {
+async fn transition_work_order(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(req): Json<TransitionRequest>,
+) -> ApiResult<Out<WorkOrder>> {
     Ok(Out(state.services.transition_work_order(&p, WorkOrderId(id), req).await?))
 }
 
 /// The audit trail of a work order, newest first.
 #[utoipa::path(get, path = "/work-orders/{id}/history", tag = "work orders", params(("id" = i64, Path), HistoryQuery),
     responses((status = 200, body = Vec<AuditEvent>), (status = 404, body = ErrorEnvelope)))]
-async fn work_order_history(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Query(q): Query<HistoryQuery>) -> ApiResult<Out<Vec<AuditEvent>>> {
+async fn work_order_history(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Out<Vec<AuditEvent>>> {
     state.services.get_work_order(&p, WorkOrderId(id)).await?;
     Ok(Out(state.services.history(&p, "work_order", &id.to_string(), q.limit.unwrap_or(200).min(1000)).await?))
 }
@@ -317,67 +390,126 @@ async fn list_sites(state: axum::extract::State<AppState>, ApiUser(p): ApiUser) 
 }
 /// Create a site.
 #[utoipa::path(post, path = "/sites", tag = "organisation", request_body = NewSite, responses((status = 201, body = Site), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_site(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewSite>) -> ApiResult<impl IntoResponse> {
+async fn create_site(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewSite>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_site(&p, n).await?)))
 }
 /// One site.
 #[utoipa::path(get, path = "/sites/{id}", tag = "organisation", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorEnvelope)))]
-async fn get_site(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<Site>> {
+async fn get_site(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Site>> {
     Ok(Out(state.services.get_site(&p, SiteId(id)).await?))
 }
 /// Change a site (`code`, `name`, `address`).
 #[utoipa::path(patch, path = "/sites/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = OrgPatch, responses((status = 200, body = Site), (status = 409, body = ErrorEnvelope)))]
-async fn patch_site(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<OrgPatch>) -> ApiResult<Out<Site>> {
+async fn patch_site(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<OrgPatch>,
+) -> ApiResult<Out<Site>> {
     Ok(Out(state.services.update_site(&p, SiteId(id), patch).await?))
 }
 /// Buildings (of one site with `parent`).
 #[utoipa::path(get, path = "/buildings", tag = "organisation", params(ParentQuery), responses((status = 200, body = Vec<Building>)))]
-async fn list_buildings(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ParentQuery>) -> ApiResult<Out<Vec<Building>>> {
+async fn list_buildings(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ParentQuery>,
+) -> ApiResult<Out<Vec<Building>>> {
     Ok(Out(state.services.list_buildings(&p, q.parent.map(SiteId)).await?))
 }
 /// Create a building.
 #[utoipa::path(post, path = "/buildings", tag = "organisation", request_body = NewBuilding, responses((status = 201, body = Building), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_building(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewBuilding>) -> ApiResult<impl IntoResponse> {
+async fn create_building(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewBuilding>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_building(&p, n).await?)))
 }
 /// Departments (cost centres), of one building with `parent`.
 #[utoipa::path(get, path = "/departments", tag = "organisation", params(ParentQuery), responses((status = 200, body = Vec<Department>)))]
-async fn list_departments(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ParentQuery>) -> ApiResult<Out<Vec<Department>>> {
+async fn list_departments(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ParentQuery>,
+) -> ApiResult<Out<Vec<Department>>> {
     Ok(Out(state.services.list_departments(&p, q.parent.map(BuildingId)).await?))
 }
 /// Create a department.
 #[utoipa::path(post, path = "/departments", tag = "organisation", request_body = NewDepartment, responses((status = 201, body = Department), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_department(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewDepartment>) -> ApiResult<impl IntoResponse> {
+async fn create_department(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewDepartment>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_department(&p, n).await?)))
 }
 /// One department.
 #[utoipa::path(get, path = "/departments/{id}", tag = "organisation", params(("id" = i64, Path)), responses((status = 200, body = Department), (status = 404, body = ErrorEnvelope)))]
-async fn get_department(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<Department>> {
+async fn get_department(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Department>> {
     Ok(Out(state.services.get_department(&p, DepartmentId(id)).await?))
 }
 /// Change a department (`cost_center`, `name`).
 #[utoipa::path(patch, path = "/departments/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = OrgPatch, responses((status = 200, body = Department), (status = 409, body = ErrorEnvelope)))]
-async fn patch_department(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<OrgPatch>) -> ApiResult<Out<Department>> {
+async fn patch_department(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<OrgPatch>,
+) -> ApiResult<Out<Department>> {
     Ok(Out(state.services.update_department(&p, DepartmentId(id), patch).await?))
 }
 /// Locations (rooms, areas), of one department with `parent`.
 #[utoipa::path(get, path = "/locations", tag = "organisation", params(ParentQuery), responses((status = 200, body = LocationPage)))]
-async fn list_locations(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ParentQuery>) -> ApiResult<Out<LocationPage>> {
-    Ok(Out(state.services.list_locations(&p, q.parent.map(DepartmentId), page(q.limit, q.cursor.as_deref())?).await?.into()))
+async fn list_locations(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ParentQuery>,
+) -> ApiResult<Out<LocationPage>> {
+    Ok(Out(state
+        .services
+        .list_locations(&p, q.parent.map(DepartmentId), page(q.limit, q.cursor.as_deref())?)
+        .await?
+        .into()))
 }
 /// Create a location.
 #[utoipa::path(post, path = "/locations", tag = "organisation", request_body = NewLocation, responses((status = 201, body = Location), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_location(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewLocation>) -> ApiResult<impl IntoResponse> {
+async fn create_location(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewLocation>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_location(&p, n).await?)))
 }
 /// One location.
 #[utoipa::path(get, path = "/locations/{id}", tag = "organisation", params(("id" = i64, Path)), responses((status = 200, body = Location), (status = 404, body = ErrorEnvelope)))]
-async fn get_location(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<Location>> {
+async fn get_location(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Location>> {
     Ok(Out(state.services.get_location(&p, LocationId(id)).await?))
 }
 /// Change a location (`name`, `floor`).
 #[utoipa::path(patch, path = "/locations/{id}", tag = "organisation", params(("id" = i64, Path)), request_body = OrgPatch, responses((status = 200, body = Location), (status = 409, body = ErrorEnvelope)))]
-async fn patch_location(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<OrgPatch>) -> ApiResult<Out<Location>> {
+async fn patch_location(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<OrgPatch>,
+) -> ApiResult<Out<Location>> {
     Ok(Out(state.services.update_location(&p, LocationId(id), patch).await?))
 }
 
@@ -385,32 +517,57 @@ async fn patch_location(state: axum::extract::State<AppState>, ApiUser(p): ApiUs
 
 /// Manufacturers.
 #[utoipa::path(get, path = "/manufacturers", tag = "catalogue", params(PageQuery), responses((status = 200, body = ManufacturerPage)))]
-async fn list_manufacturers(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Out<ManufacturerPage>> {
+async fn list_manufacturers(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Out<ManufacturerPage>> {
     Ok(Out(state.services.list_manufacturers(&p, page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
 /// Create a manufacturer.
 #[utoipa::path(post, path = "/manufacturers", tag = "catalogue", request_body = NewManufacturer, responses((status = 201, body = Manufacturer), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_manufacturer(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewManufacturer>) -> ApiResult<impl IntoResponse> {
+async fn create_manufacturer(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewManufacturer>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_manufacturer(&p, n).await?)))
 }
 /// One manufacturer.
 #[utoipa::path(get, path = "/manufacturers/{id}", tag = "catalogue", params(("id" = i64, Path)), responses((status = 200, body = Manufacturer), (status = 404, body = ErrorEnvelope)))]
-async fn get_manufacturer(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<Manufacturer>> {
+async fn get_manufacturer(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Manufacturer>> {
     Ok(Out(state.services.get_manufacturer(&p, ManufacturerId(id)).await?))
 }
 /// Rename a manufacturer (`name`).
 #[utoipa::path(patch, path = "/manufacturers/{id}", tag = "catalogue", params(("id" = i64, Path)), request_body = OrgPatch, responses((status = 200, body = Manufacturer), (status = 409, body = ErrorEnvelope)))]
-async fn patch_manufacturer(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<OrgPatch>) -> ApiResult<Out<Manufacturer>> {
+async fn patch_manufacturer(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<OrgPatch>,
+) -> ApiResult<Out<Manufacturer>> {
     Ok(Out(state.services.update_manufacturer(&p, ManufacturerId(id), patch).await?))
 }
 /// Vendors (service companies and suppliers).
 #[utoipa::path(get, path = "/vendors", tag = "catalogue", params(PageQuery), responses((status = 200, body = VendorPage)))]
-async fn list_vendors(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Out<VendorPage>> {
+async fn list_vendors(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Out<VendorPage>> {
     Ok(Out(state.services.list_vendors(&p, page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
 /// Create a vendor.
 #[utoipa::path(post, path = "/vendors", tag = "catalogue", request_body = NewVendor, responses((status = 201, body = Vendor), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_vendor(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewVendor>) -> ApiResult<impl IntoResponse> {
+async fn create_vendor(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewVendor>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_vendor(&p, n).await?)))
 }
 
@@ -424,22 +581,39 @@ pub struct ModelQuery {
 
 /// Device models.
 #[utoipa::path(get, path = "/models", tag = "catalogue", params(ModelQuery), responses((status = 200, body = ModelPage)))]
-async fn list_models(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<ModelQuery>) -> ApiResult<Out<ModelPage>> {
+async fn list_models(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ModelQuery>,
+) -> ApiResult<Out<ModelPage>> {
     Ok(Out(state.services.list_models(&p, q.q.as_deref(), page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
 /// Create a device model.
 #[utoipa::path(post, path = "/models", tag = "catalogue", request_body = NewDeviceModel, responses((status = 201, body = DeviceModel), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_model(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewDeviceModel>) -> ApiResult<impl IntoResponse> {
+async fn create_model(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewDeviceModel>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_model(&p, n).await?)))
 }
 /// One device model.
 #[utoipa::path(get, path = "/models/{id}", tag = "catalogue", params(("id" = i64, Path)), responses((status = 200, body = DeviceModel), (status = 404, body = ErrorEnvelope)))]
-async fn get_model(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<DeviceModel>> {
+async fn get_model(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<DeviceModel>> {
     Ok(Out(state.services.get_model(&p, ModelId(id)).await?))
 }
 /// Change a device model. Send the `version` you read.
 #[utoipa::path(patch, path = "/models/{id}", tag = "catalogue", params(("id" = i64, Path)), request_body = ModelPatch, responses((status = 200, body = DeviceModel), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn patch_model(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<ModelPatch>) -> ApiResult<Out<DeviceModel>> {
+async fn patch_model(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<ModelPatch>,
+) -> ApiResult<Out<DeviceModel>> {
     Ok(Out(state.services.update_model(&p, ModelId(id), patch).await?))
 }
 
@@ -447,22 +621,39 @@ async fn patch_model(state: axum::extract::State<AppState>, ApiUser(p): ApiUser,
 
 /// User accounts.
 #[utoipa::path(get, path = "/users", tag = "users", params(PageQuery), responses((status = 200, body = UserPage), (status = 403, body = ErrorEnvelope)))]
-async fn list_users(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Out<UserPage>> {
+async fn list_users(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Out<UserPage>> {
     Ok(Out(state.services.list_users(&p, page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
 /// Create a user (administrators only).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser, responses((status = 201, body = User), (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn create_user(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Json(n): Json<NewUser>) -> ApiResult<impl IntoResponse> {
+async fn create_user(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<NewUser>,
+) -> ApiResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, Out(state.services.create_user(&p, n).await?)))
 }
 /// One user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User), (status = 404, body = ErrorEnvelope)))]
-async fn get_user(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>) -> ApiResult<Out<User>> {
+async fn get_user(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<User>> {
     Ok(Out(state.services.get_user(&p, UserId(id)).await?))
 }
 /// Change a user; users may change their own password. Send the `version` you read.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch, responses((status = 200, body = User), (status = 403, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn patch_user(state: axum::extract::State<AppState>, ApiUser(p): ApiUser, Path(id): Path<i64>, Json(patch): Json<UserPatch>) -> ApiResult<Out<User>> {
+async fn patch_user(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(patch): Json<UserPatch>,
+) -> ApiResult<Out<User>> {
     Ok(Out(state.services.update_user(&p, UserId(id), patch).await?))
 }
 

@@ -79,15 +79,23 @@ struct AssetListPage {
     filtered: bool,
 }
 
-pub async fn list(State(state): State<AppState>, user: WebUser, flash: Flash, headers: HeaderMap, Query(lq): Query<ListQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    flash: Flash,
+    headers: HeaderMap,
+    Query(lq): Query<ListQuery>,
+) -> Response {
     let layout = Layout::new(Some(&user), "assets", flash);
     let p = &user.principal;
     let q = lq.q.trim().to_string();
     let status = AssetStatus::parse(&lq.status).ok().filter(|_| !lq.status.trim().is_empty());
     let department = parse_id(lq.department.trim()).map(DepartmentId);
     // A cursor this server did not issue starts again from the first page.
-    let page = PageRequest::parse(Some(i64::from(PAGE_SIZE)), Some(&lq.cursor)).unwrap_or(PageRequest::first(PAGE_SIZE));
-    let filter = AssetFilter { q: (!q.is_empty()).then(|| q.clone()), status, department_id: department, ..Default::default() };
+    let page =
+        PageRequest::parse(Some(i64::from(PAGE_SIZE)), Some(&lq.cursor)).unwrap_or(PageRequest::first(PAGE_SIZE));
+    let filter =
+        AssetFilter { q: (!q.is_empty()).then(|| q.clone()), status, department_id: department, ..Default::default() };
     let found = match state.services.list_assets(p, &filter, page).await {
         Ok(f) => f,
         Err(e) => return service_error_page(layout, &e),
@@ -105,19 +113,25 @@ pub async fn list(State(state): State<AppState>, user: WebUser, flash: Flash, he
     let filtered = filter.q.is_some() || status.is_some() || department.is_some();
 
     if wants_fragment(&headers) {
-        return html(StatusCode::OK, &Layout { flash: None, ..layout }, AssetResults { rows, next_href, first_href, filtered });
+        return html(
+            StatusCode::OK,
+            &Layout { flash: None, ..layout },
+            AssetResults { rows, next_href, first_href, filtered },
+        );
     }
 
     let departments = match state.services.list_departments(p, None).await {
         Ok(mut d) => {
-            d.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+            d.sort_by_key(|a| a.name.to_lowercase());
             d
         }
         Err(e) => return service_error_page(layout, &e),
     };
     let sel_dept = department.map(|d| d.0.to_string()).unwrap_or_default();
     let mut dept_opts = vec![Opt::new("", "All departments", &sel_dept)];
-    dept_opts.extend(departments.iter().map(|d| Opt::new(d.id.0.to_string(), format!("{} ({})", d.name, d.cost_center), &sel_dept)));
+    dept_opts.extend(
+        departments.iter().map(|d| Opt::new(d.id.0.to_string(), format!("{} ({})", d.name, d.cost_center), &sel_dept)),
+    );
     let sel_status = status.map(|s| s.as_str()).unwrap_or("");
     let mut status_opts = vec![Opt::new("", "Any status", sel_status)];
     status_opts.extend(AssetStatus::ALL.iter().map(|s| Opt::new(s.as_str(), s.label(), sel_status)));
@@ -172,11 +186,12 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         Err(e) => return service_error_page(layout, &e),
     };
     let wo_filter = WorkOrderFilter { asset_id: Some(a.id), ..Default::default() };
-    let (work_orders, more_work_orders) = match state.services.list_work_orders(p, wo_filter, PageRequest::first(50)).await {
-        Ok(page) => (Some(wo_rows(&page.items)), page.next_cursor.is_some()),
-        Err(ServiceError::Forbidden(_)) => (None, false),
-        Err(e) => return service_error_page(layout, &e),
-    };
+    let (work_orders, more_work_orders) =
+        match state.services.list_work_orders(p, wo_filter, PageRequest::first(50)).await {
+            Ok(page) => (Some(wo_rows(&page.items)), page.next_cursor.is_some()),
+            Err(ServiceError::Forbidden(_)) => (None, false),
+            Err(e) => return service_error_page(layout, &e),
+        };
     let history = match state.services.history(p, "asset", &id.to_string(), 200).await {
         Ok(events) => Some(view::history_items(&events)),
         Err(ServiceError::Forbidden(_)) => None,
@@ -207,7 +222,10 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         Detail { label: "Manufacturer", value: a.model.manufacturer.clone() },
         Detail { label: "Category", value: a.model.category.clone() },
         Detail { label: "Serial number", value: view::or_dash(a.serial_number.as_deref()) },
-        Detail { label: "Department", value: format!("{} (cost centre {})", a.department.name, a.department.cost_center) },
+        Detail {
+            label: "Department",
+            value: format!("{} (cost centre {})", a.department.name, a.department.cost_center),
+        },
         Detail { label: "Location", value: a.location.as_ref().map(|l| l.name.clone()).unwrap_or_else(view::dash) },
         Detail { label: "High risk", value: yes_no(a.high_risk, a.high_risk_override.is_some()) },
         Detail { label: "Life support", value: yes_no(a.life_support, a.life_support_override.is_some()) },

@@ -77,12 +77,13 @@ fn read_flash(parts: &Parts) -> Option<FlashMsg> {
         _ => return None,
     };
     let text: String = text.chars().take(500).collect();
-    (!text.trim().is_empty()).then(|| FlashMsg { kind, text })
+    (!text.trim().is_empty()).then_some(FlashMsg { kind, text })
 }
 
 /// A 303 redirect that leaves a flash message for the next page.
 pub fn redirect_with(to: &str, kind: &'static str, text: &str) -> Response {
-    let value = format!("{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax", view::q(&format!("{kind}:{text}")));
+    let value =
+        format!("{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax", view::q(&format!("{kind}:{text}")));
     let mut r = Redirect::to(to).into_response();
     if let Ok(v) = HeaderValue::from_str(&value) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -102,6 +103,8 @@ pub struct NavUser {
     pub name: String,
     pub role: String,
     pub csrf: String,
+    /// Whether the Assets page is for them (vendor users see only their company's work).
+    pub can_assets: bool,
 }
 
 /// What the page frame (`base.html`) needs.
@@ -122,6 +125,7 @@ impl Layout {
                 name: u.principal.user.display_name.clone(),
                 role: u.principal.user.role.label().to_string(),
                 csrf: u.csrf.clone(),
+                can_assets: u.principal.can(htm_service::Action::ReadInventory),
             }),
             section,
             flash: flash.0,
@@ -174,14 +178,18 @@ pub fn describe(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::Stale(m) => (StatusCode::CONFLICT, "Changed by someone else", capitalise(m)),
         ServiceError::InvalidTransition(m) => (StatusCode::CONFLICT, "Not possible now", capitalise(m)),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("You may not do this: {m}.")),
-        ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into()),
+        ServiceError::Unauthenticated(_) => {
+            (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into())
+        }
         ServiceError::Internal(cause) => {
             let id = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(request_error_id = %id, %cause, "internal error in the web UI");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
-                format!("The server could not complete this request. Try again; if it keeps happening, give your administrator this reference: {id}."),
+                format!(
+                    "The server could not complete this request. Try again; if it keeps happening, give your administrator this reference: {id}."
+                ),
             )
         }
     }

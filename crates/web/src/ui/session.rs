@@ -27,19 +27,38 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Where to go after signing in: only a path on this site, never another host.
+/// Where to go after signing in: only a path on this site, never another host. Characters a
+/// `Location` header cannot carry (spaces, non-ASCII) are percent-encoded.
 pub fn safe_next(next: &str) -> String {
     let n = next.trim();
     let local = n.starts_with('/')
         && !n.starts_with("//")
-        && !n.starts_with("/\\")
         && !n.chars().any(|c| c.is_control() || c == '\\')
         && !n.starts_with("/login")
         && !n.starts_with("/logout");
-    if local { n.to_string() } else { "/".to_string() }
+    if !local {
+        return "/".to_string();
+    }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
-pub async fn login_page(user: Option<WebUser>, flash: Flash, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_page(
+    user: Option<WebUser>,
+    flash: Flash,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if user.is_some() {
         return Redirect::to(&safe_next(&q.next)).into_response();
     }
@@ -78,7 +97,9 @@ pub async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> R
         }
         Err(e) => {
             let (status, message) = match &e {
-                ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "Wrong user name or password".to_string()),
+                ServiceError::Unauthenticated(_) => {
+                    (StatusCode::UNAUTHORIZED, "Wrong user name or password".to_string())
+                }
                 other => {
                     let (status, _, message) = super::describe(other);
                     (status, message)
@@ -123,5 +144,7 @@ mod tests {
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next(""), "/");
         assert_eq!(safe_next("/login?next=/"), "/");
+        assert_eq!(safe_next("/assets?q=café pump"), "/assets?q=caf%C3%A9%20pump");
+        assert!(axum::http::HeaderValue::from_str(&safe_next("/assets?q=ü\u{2028}")).is_ok());
     }
 }

@@ -13,7 +13,11 @@ struct StaticFile {
 }
 
 const FILES: &[StaticFile] = &[
-    StaticFile { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../static/app.css") },
+    StaticFile {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/app.css"),
+    },
     StaticFile {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",

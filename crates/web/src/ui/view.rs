@@ -79,7 +79,7 @@ pub fn money(minor: i64, currency: &str) -> String {
     let units = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -146,7 +146,8 @@ impl FieldErrors {
 
     /// Adds a message; list fields such as `add_parts[0].quantity` are filed under `quantity`.
     pub fn push(&mut self, field: &str, message: &str) {
-        let key = field.rsplit('.').next().filter(|_| field.contains("].") || field.starts_with("add_")).unwrap_or(field);
+        let key =
+            field.rsplit('.').next().filter(|_| field.contains("].") || field.starts_with("add_")).unwrap_or(field);
         self.items.push((key.to_string(), message.to_string()));
     }
 
@@ -154,16 +155,28 @@ impl FieldErrors {
         self.items.is_empty()
     }
 
-    /// The message(s) for one field, for printing next to it.
+    /// The message(s) for one field, for printing next to it: "Problem is required", "Enter
+    /// an amount like 12.50".
     pub fn get(&self, key: &str) -> Option<String> {
-        let msgs: Vec<&str> = self.items.iter().filter(|(k, _)| k == key).map(|(_, m)| m.as_str()).collect();
-        (!msgs.is_empty()).then(|| format!("{}: {}", field_label(key), msgs.join("; ")))
+        let msgs: Vec<String> = self
+            .items
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(k, m)| sentence(k, m).unwrap_or_else(|| super::capitalise(m)))
+            .collect();
+        (!msgs.is_empty()).then(|| msgs.join(" "))
     }
 
-    /// Every message, for the summary at the top of a form.
+    /// Every message, naming its field, for the summary at the top of a form.
     pub fn all(&self) -> Vec<String> {
-        self.items.iter().map(|(k, m)| format!("{}: {m}", field_label(k))).collect()
+        self.items.iter().map(|(k, m)| sentence(k, m).unwrap_or_else(|| format!("{}: {m}", field_label(k)))).collect()
     }
+}
+
+/// "is required" / "must be …" read as a sentence after the field's name.
+fn sentence(key: &str, message: &str) -> Option<String> {
+    let m = message.trim();
+    (m.starts_with("is ") || m.starts_with("must ")).then(|| format!("{} {m}", field_label(key)))
 }
 
 /// The words shown for a field name.
@@ -175,7 +188,21 @@ pub fn field_label(key: &str) -> String {
         "cause_code" => "Cause code",
         "work_performed" => "Work performed",
         "requester_contact" => "Contact",
-        "assigned_to" => "Assigned to",
+        "assigned_to" | "assigned_to_name" => "Assigned to",
+        "requester_name" => "Requester",
+        "vendor_name" | "vendor.name" => "Vendor",
+        "model.name" => "Model",
+        "model.model_number" => "Model number",
+        "model.manufacturer" => "Manufacturer",
+        "department.name" => "Department",
+        "department.cost_center" => "Cost centre",
+        "location.name" => "Location",
+        "serial_number" => "Serial number",
+        "opened_at" => "Opened",
+        "assigned_at" => "Assigned",
+        "started_at" => "Started",
+        "completed_at" => "Completed",
+        "closed_at" => "Closed",
         "part_number" => "Part number",
         "unit_cost_minor" | "unit_cost" => "Unit cost",
         "hold_reason" => "Hold reason",
@@ -231,7 +258,7 @@ fn history_item(e: &AuditEvent) -> HistoryItem {
         (None, Some(_)) => (Vec::new(), Some("Record created".to_string())),
         (Some(_), None) => (Vec::new(), Some("Record removed".to_string())),
         (Some(b), Some(a)) => {
-            let c = diff(b, a);
+            let c = diff(&e.entity_type, b, a);
             let note = c.is_empty().then(|| "No visible field changed".to_string());
             (c, note)
         }
@@ -259,7 +286,7 @@ fn action_label(a: &str) -> String {
 }
 
 /// The fields that differ between two snapshots, with old and new values in words.
-pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
+pub fn diff(entity_type: &str, before: &Value, after: &Value) -> Vec<Change> {
     let mut b = BTreeMap::new();
     let mut a = BTreeMap::new();
     flatten("", before, &mut b);
@@ -281,12 +308,13 @@ pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
             let k = k.as_str();
             !(k.ends_with(".id")
                 || has(&format!("{k}_name"))
-                || k.strip_suffix("_id").is_some_and(|base| has(&format!("{base}_name")) || has(&format!("{base}.name"))))
+                || k.strip_suffix("_id")
+                    .is_some_and(|base| has(&format!("{base}_name")) || has(&format!("{base}.name"))))
         })
         .map(|k| Change {
             field: field_label(k),
-            old: value_text(b.get(*k).unwrap_or(&null)),
-            new: value_text(a.get(*k).unwrap_or(&null)),
+            old: value_text(entity_type, k, b.get(*k).unwrap_or(&null)),
+            new: value_text(entity_type, k, a.get(*k).unwrap_or(&null)),
         })
         .collect()
 }
@@ -305,13 +333,31 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
     }
 }
 
-fn value_text(v: &Value) -> String {
+/// The label of a coded value (a status, type, priority, …) when the field holds one.
+fn code_label(entity_type: &str, key: &str, code: &str) -> Option<&'static str> {
+    use htm_domain::asset::AssetStatus;
+    use htm_domain::work_order::{HoldReason, Priority, WorkOrderStatus, WorkOrderType, WorkResult};
+    match (entity_type, key) {
+        ("asset", "status") => AssetStatus::parse(code).ok().map(AssetStatus::label),
+        ("work_order", "status") => WorkOrderStatus::parse(code).ok().map(WorkOrderStatus::label),
+        ("work_order", "wo_type") => WorkOrderType::parse(code).ok().map(WorkOrderType::label),
+        ("work_order", "priority") => Priority::parse(code).ok().map(Priority::label),
+        ("work_order", "hold_reason") => HoldReason::parse(code).ok().map(HoldReason::label),
+        ("work_order", "result") => WorkResult::parse(code).ok().map(WorkResult::label),
+        _ => None,
+    }
+}
+
+fn value_text(entity_type: &str, key: &str, v: &Value) -> String {
     match v {
         Value::Null => dash(),
         Value::Bool(true) => "yes".into(),
         Value::Bool(false) => "no".into(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
+            if let Some(label) = code_label(entity_type, key, s) {
+                return label.to_string();
+            }
             if let Ok(t) = s.parse::<Timestamp>() {
                 return ts(t);
             }
@@ -389,11 +435,11 @@ mod tests {
     fn a_diff_lists_changed_fields_in_words() {
         let b = serde_json::json!({"status": "open", "assigned_to": null, "assigned_to_name": null, "version": 1, "model": {"id": 1, "name": "A"}});
         let a = serde_json::json!({"status": "in_progress", "assigned_to": 3, "assigned_to_name": "Rosa", "version": 2, "model": {"id": 2, "name": "B"}});
-        let c = diff(&b, &a);
+        let c = diff("work_order", &b, &a);
         let fields: Vec<_> = c.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, vec!["Assigned to name", "Model name", "Status"]);
+        assert_eq!(fields, vec!["Assigned to", "Model", "Status"]);
         assert_eq!(c[0].old, "—");
-        assert_eq!(c[2].new, "in_progress");
+        assert_eq!((c[2].old.as_str(), c[2].new.as_str()), ("Open", "In progress"));
     }
 
     #[test]

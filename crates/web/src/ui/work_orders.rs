@@ -2,7 +2,9 @@
 //! buttons, completion form, findings, labour and parts.
 
 use super::view::{self, FieldErrors, HistoryItem, Opt};
-use super::{Flash, Layout, csrf_refused, error_page, html, parse_id, redirect_with, service_error_page, wants_fragment};
+use super::{
+    Flash, Layout, csrf_refused, error_page, html, parse_id, redirect_with, service_error_page, wants_fragment,
+};
 use crate::AppState;
 use crate::auth::WebUser;
 use askama::Template;
@@ -109,7 +111,13 @@ struct WoListPage {
     first_href: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, user: WebUser, flash: Flash, headers: HeaderMap, Query(lq): Query<ListQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    user: WebUser,
+    flash: Flash,
+    headers: HeaderMap,
+    Query(lq): Query<ListQuery>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", flash);
     let p = &user.principal;
     // Empty = all open work; `any` = every status; else one status.
@@ -130,7 +138,8 @@ pub async fn list(State(state): State<AppState>, user: WebUser, flash: Flash, he
         q: (!q.is_empty()).then(|| q.clone()),
         ..Default::default()
     };
-    let page = PageRequest::parse(Some(i64::from(PAGE_SIZE)), Some(&lq.cursor)).unwrap_or(PageRequest::first(PAGE_SIZE));
+    let page =
+        PageRequest::parse(Some(i64::from(PAGE_SIZE)), Some(&lq.cursor)).unwrap_or(PageRequest::first(PAGE_SIZE));
     let found = match state.services.list_work_orders(p, filter, page).await {
         Ok(f) => f,
         Err(e) => return service_error_page(layout, &e),
@@ -195,12 +204,17 @@ async fn workers(state: &AppState, p: &Principal) -> Vec<User> {
         Role::Manager => 2,
         _ => 3,
     };
-    list.sort_by(|a, b| rank(a.role).cmp(&rank(b.role)).then_with(|| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase())));
+    list.sort_by(|a, b| {
+        rank(a.role).cmp(&rank(b.role)).then_with(|| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()))
+    });
     list
 }
 
 fn worker_opts(workers: &[User], selected: &str) -> Vec<Opt> {
-    workers.iter().map(|u| Opt::new(u.id.0.to_string(), format!("{} — {}", u.display_name, u.role.label()), selected)).collect()
+    workers
+        .iter()
+        .map(|u| Opt::new(u.id.0.to_string(), format!("{} — {}", u.display_name, u.role.label()), selected))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +274,14 @@ fn allowed_types(p: &Principal) -> Vec<WorkOrderType> {
     }
 }
 
-async fn render_new(state: &AppState, user: &WebUser, layout: Layout, status: StatusCode, f: &CreateForm, errors: FieldErrors) -> Response {
+async fn render_new(
+    state: &AppState,
+    user: &WebUser,
+    layout: Layout,
+    status: StatusCode,
+    f: &CreateForm,
+    errors: FieldErrors,
+) -> Response {
     let p = &user.principal;
     let asset = match parse_id(f.asset_id.trim()) {
         Some(id) => match state.services.get_asset(p, AssetId(id)).await {
@@ -301,7 +322,12 @@ async fn render_new(state: &AppState, user: &WebUser, layout: Layout, status: St
     html(status, &layout, page)
 }
 
-pub async fn new_form(State(state): State<AppState>, user: WebUser, flash: Flash, Query(nq): Query<NewQuery>) -> Response {
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: WebUser,
+    flash: Flash,
+    Query(nq): Query<NewQuery>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", flash);
     if !may_open(&user.principal) {
         return error_page(layout, StatusCode::FORBIDDEN, "Not allowed", "Your role may not open work orders.");
@@ -375,10 +401,26 @@ pub async fn create(State(state): State<AppState>, user: WebUser, Form(f): Form<
         },
     };
     let Some(wo_type) = wo_type else {
-        return render_new(&state, &user, layout.with_error("Please correct the marked fields."), StatusCode::UNPROCESSABLE_ENTITY, &f, errors).await;
+        return render_new(
+            &state,
+            &user,
+            layout.with_error("Please correct the marked fields."),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &f,
+            errors,
+        )
+        .await;
     };
     if !errors.is_empty() {
-        return render_new(&state, &user, layout.with_error("Please correct the marked fields."), StatusCode::UNPROCESSABLE_ENTITY, &f, errors).await;
+        return render_new(
+            &state,
+            &user,
+            layout.with_error("Please correct the marked fields."),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &f,
+            errors,
+        )
+        .await;
     }
     let new = NewWorkOrder {
         wo_type,
@@ -391,13 +433,23 @@ pub async fn create(State(state): State<AppState>, user: WebUser, Form(f): Form<
         due_date: None,
     };
     match state.services.create_work_order(p, new).await {
-        Ok(wo) => redirect_with(&format!("/work-orders/{}", wo.id.0), "ok", &format!("Work order {} opened.", wo.number)),
+        Ok(wo) => {
+            redirect_with(&format!("/work-orders/{}", wo.id.0), "ok", &format!("Work order {} opened.", wo.number))
+        }
         Err(ServiceError::Validation(fields)) => {
             let mut errors = FieldErrors::from_fields(&fields);
             if asset_id.is_none() && fields.iter().any(|e| e.field == "asset_id") {
                 errors.push("asset_tag", "type the tag on the equipment label");
             }
-            render_new(&state, &user, layout.with_error("Please correct the marked fields."), StatusCode::UNPROCESSABLE_ENTITY, &f, errors).await
+            render_new(
+                &state,
+                &user,
+                layout.with_error("Please correct the marked fields."),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &f,
+                errors,
+            )
+            .await
         }
         Err(e) => {
             let (status, _, message) = super::describe(&e);
@@ -519,7 +571,14 @@ const STALE: &str = "This work order was changed by someone else; the page now s
 
 /// Shows the work order, with an error from a form (its message at the top, field messages
 /// next to the fields, and what was typed kept) when there is one.
-async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64, err: Option<ServiceError>, entered: Entered) -> Response {
+async fn render_detail(
+    state: &AppState,
+    user: &WebUser,
+    layout: Layout,
+    id: i64,
+    err: Option<ServiceError>,
+    entered: Entered,
+) -> Response {
     let p = &user.principal;
     let wo = match state.services.get_work_order(p, WorkOrderId(id)).await {
         Ok(w) => w,
@@ -528,9 +587,11 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
     let (status, layout, errors) = match &err {
         None => (StatusCode::OK, layout, FieldErrors::default()),
         Some(e @ ServiceError::Internal(_)) => return service_error_page(layout, e),
-        Some(ServiceError::Validation(fields)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, layout.with_error("Please correct the marked fields; nothing was changed."), FieldErrors::from_fields(fields))
-        }
+        Some(ServiceError::Validation(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout.with_error("Please correct the marked fields; nothing was changed."),
+            FieldErrors::from_fields(fields),
+        ),
         Some(ServiceError::Stale(_)) => (StatusCode::CONFLICT, layout.with_error(STALE), FieldErrors::default()),
         Some(e) => {
             let (status, _, message) = super::describe(e);
@@ -541,7 +602,12 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
         Ok(events) => Some(view::history_items(&events)),
         Err(_) => None,
     };
-    let people = workers(state, p).await;
+    // Only people who can move or edit the work order choose someone from this list.
+    let people = if p.can(Action::TransitionWorkOrder) || p.can(Action::EditWorkOrder) {
+        workers(state, p).await
+    } else {
+        Vec::new()
+    };
     let causes = state.services.cause_codes().await.unwrap_or_default();
 
     let sealed = matches!(wo.status, WorkOrderStatus::Closed | WorkOrderStatus::Cancelled);
@@ -553,15 +619,26 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
     let actions = if can_transition { actions_for(p, &wo, &people) } else { Vec::new() };
 
     let from_form = matches!(entered.section, "complete" | "findings");
-    let cause_sel = if from_form { entered.cause_code.clone().unwrap_or_default() } else { wo.cause_code.clone().unwrap_or_default() };
+    let cause_sel = if from_form {
+        entered.cause_code.clone().unwrap_or_default()
+    } else {
+        wo.cause_code.clone().unwrap_or_default()
+    };
     let mut cause_opts = vec![Opt::new("", "Choose a cause code", &cause_sel)];
-    cause_opts.extend(causes.iter().map(|(code, label)| Opt::new(code.clone(), format!("{code} — {label}"), &cause_sel)));
-    let result_sel =
-        if from_form { entered.result.clone().unwrap_or_default() } else { wo.result.map(|r| r.as_str().to_string()).unwrap_or_default() };
+    cause_opts
+        .extend(causes.iter().map(|(code, label)| Opt::new(code.clone(), format!("{code} — {label}"), &cause_sel)));
+    let result_sel = if from_form {
+        entered.result.clone().unwrap_or_default()
+    } else {
+        wo.result.map(|r| r.as_str().to_string()).unwrap_or_default()
+    };
     let mut result_opts = vec![Opt::new("", "Choose a result", &result_sel)];
     result_opts.extend(WorkResult::ALL.iter().map(|r| Opt::new(r.as_str(), r.label(), &result_sel)));
-    let work_performed_value =
-        if from_form { entered.work_performed.clone().unwrap_or_default() } else { wo.work_performed.clone().unwrap_or_default() };
+    let work_performed_value = if from_form {
+        entered.work_performed.clone().unwrap_or_default()
+    } else {
+        wo.work_performed.clone().unwrap_or_default()
+    };
 
     let labour_workers = (can_edit && !p.user.role.does_work()).then(|| {
         let sel = if entered.technician.is_empty() {
@@ -574,8 +651,12 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
 
     let now = Timestamp::now();
     let downtime = match (wo.downtime_start, wo.downtime_end) {
-        (Some(s), Some(e)) => format!("{} to {} ({})", view::ts(s), view::ts(e), view::minutes(e.duration_since(s).as_mins())),
-        (Some(s), None) => format!("since {} (ongoing, {})", view::ts(s), view::minutes(now.duration_since(s).as_mins())),
+        (Some(s), Some(e)) => {
+            format!("{} to {} ({})", view::ts(s), view::ts(e), view::minutes(e.duration_since(s).as_mins()))
+        }
+        (Some(s), None) => {
+            format!("since {} (ongoing, {})", view::ts(s), view::minutes(now.duration_since(s).as_mins()))
+        }
         _ => view::dash(),
     };
     let details = vec![
@@ -596,8 +677,14 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
         Detail { label: "Result", value: wo.result.map(|r| r.label().to_string()).unwrap_or_else(view::dash) },
         Detail { label: "Downtime", value: downtime },
     ];
-    let mut timeline = vec![TimelineItem { label: "Opened", when: view::ts(wo.opened_at), iso: view::iso(wo.opened_at) }];
-    for (label, t) in [("Assigned", wo.assigned_at), ("Started", wo.started_at), ("Completed", wo.completed_at), ("Closed", wo.closed_at)] {
+    let mut timeline =
+        vec![TimelineItem { label: "Opened", when: view::ts(wo.opened_at), iso: view::iso(wo.opened_at) }];
+    for (label, t) in [
+        ("Assigned", wo.assigned_at),
+        ("Started", wo.started_at),
+        ("Completed", wo.completed_at),
+        ("Closed", wo.closed_at),
+    ] {
         if let Some(t) = t {
             timeline.push(TimelineItem { label, when: view::ts(t), iso: view::iso(t) });
         }
@@ -626,10 +713,14 @@ async fn render_detail(state: &AppState, user: &WebUser, layout: Layout, id: i64
             description: view::or_dash(pt.description.as_deref()),
             quantity: pt.quantity,
             unit_cost: pt.unit_cost_minor.map(|c| view::money(c, currency)).unwrap_or_else(view::dash),
-            total: pt.unit_cost_minor.map(|c| view::money(c * i64::from(pt.quantity), currency)).unwrap_or_else(view::dash),
+            total: pt
+                .unit_cost_minor
+                .map(|c| view::money(c * i64::from(pt.quantity), currency))
+                .unwrap_or_else(view::dash),
         })
         .collect();
-    let costed: Vec<i64> = wo.parts.iter().filter_map(|pt| pt.unit_cost_minor.map(|c| c * i64::from(pt.quantity))).collect();
+    let costed: Vec<i64> =
+        wo.parts.iter().filter_map(|pt| pt.unit_cost_minor.map(|c| c * i64::from(pt.quantity))).collect();
     let parts_total = (!costed.is_empty()).then(|| view::money(costed.iter().sum(), currency));
 
     let page = WoPage {
@@ -682,7 +773,14 @@ fn actions_for(p: &Principal, wo: &WorkOrder, people: &[User]) -> Vec<ActionView
     };
     let mut out = Vec::new();
     for &to in wo.status.next() {
-        let mut a = ActionView { to: to.as_str(), label: String::new(), style: "secondary", extra: "", extra_label: String::new(), options: Vec::new() };
+        let mut a = ActionView {
+            to: to.as_str(),
+            label: String::new(),
+            style: "secondary",
+            extra: "",
+            extra_label: String::new(),
+            options: Vec::new(),
+        };
         match to {
             Completed => continue, // its own form
             Closed => {
@@ -754,7 +852,12 @@ fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn parse_optional<T>(s: &str, field: &str, parse: impl Fn(&str) -> Option<T>, errors: &mut Vec<FieldError>) -> Option<T> {
+fn parse_optional<T>(
+    s: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -766,7 +869,12 @@ fn parse_optional<T>(s: &str, field: &str, parse: impl Fn(&str) -> Option<T>, er
     v
 }
 
-pub async fn transition(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Form(f): Form<TransitionForm>) -> Response {
+pub async fn transition(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<TransitionForm>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", Flash(None));
     if user.check_csrf(&f.csrf).is_err() {
         return csrf_refused(layout);
@@ -797,7 +905,9 @@ pub async fn transition(State(state): State<AppState>, user: WebUser, Path(id): 
         return render_detail(&state, &user, layout, id, Some(ServiceError::Validation(errors)), entered).await;
     }
     match state.services.transition_work_order(&user.principal, WorkOrderId(id), req).await {
-        Ok(wo) => redirect_with(&format!("/work-orders/{id}"), "ok", &format!("{} is now {}.", wo.number, wo.status.label())),
+        Ok(wo) => {
+            redirect_with(&format!("/work-orders/{id}"), "ok", &format!("{} is now {}.", wo.number, wo.status.label()))
+        }
         Err(e) => render_detail(&state, &user, layout, id, Some(e), entered).await,
     }
 }
@@ -813,7 +923,12 @@ pub struct LabourForm {
     technician: String,
 }
 
-pub async fn add_labour(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Form(f): Form<LabourForm>) -> Response {
+pub async fn add_labour(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<LabourForm>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", Flash(None));
     if user.check_csrf(&f.csrf).is_err() {
         return csrf_refused(layout);
@@ -857,7 +972,11 @@ pub async fn add_labour(State(state): State<AppState>, user: WebUser, Path(id): 
         ..Default::default()
     };
     match state.services.update_work_order(&user.principal, WorkOrderId(id), patch).await {
-        Ok(_) => redirect_with(&format!("/work-orders/{id}#labour"), "ok", &format!("Labour of {} recorded.", view::minutes(i64::from(minutes)))),
+        Ok(_) => redirect_with(
+            &format!("/work-orders/{id}#labour"),
+            "ok",
+            &format!("Labour of {} recorded.", view::minutes(i64::from(minutes))),
+        ),
         Err(e) => render_detail(&state, &user, layout, id, Some(e), entered).await,
     }
 }
@@ -873,7 +992,12 @@ pub struct PartForm {
     unit_cost: String,
 }
 
-pub async fn add_part(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Form(f): Form<PartForm>) -> Response {
+pub async fn add_part(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<PartForm>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", Flash(None));
     if user.check_csrf(&f.csrf).is_err() {
         return csrf_refused(layout);
@@ -913,7 +1037,12 @@ pub async fn add_part(State(state): State<AppState>, user: WebUser, Path(id): Pa
     let part_number = f.part_number.trim().to_string();
     let patch = WorkOrderPatch {
         version: f.version.trim().parse().unwrap_or(-1),
-        add_parts: vec![NewPartUsed { part_number: part_number.clone(), description: non_empty(&f.description), quantity, unit_cost_minor }],
+        add_parts: vec![NewPartUsed {
+            part_number: part_number.clone(),
+            description: non_empty(&f.description),
+            quantity,
+            unit_cost_minor,
+        }],
         ..Default::default()
     };
     match state.services.update_work_order(&user.principal, WorkOrderId(id), patch).await {
@@ -932,7 +1061,12 @@ pub struct FindingsForm {
     result: String,
 }
 
-pub async fn save_findings(State(state): State<AppState>, user: WebUser, Path(id): Path<String>, Form(f): Form<FindingsForm>) -> Response {
+pub async fn save_findings(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<FindingsForm>,
+) -> Response {
     let layout = Layout::new(Some(&user), "work_orders", Flash(None));
     if user.check_csrf(&f.csrf).is_err() {
         return csrf_refused(layout);

@@ -1,0 +1,690 @@
+//! The web UI, driven in-process through the whole application router over a real SQLite
+//! database: sign-in, the pages' contracts (the selectors the browser smoke test relies on),
+//! CSRF, and a repair from the form to completion.
+
+// The helpers below run only inside tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use htm_domain::asset::{AssetStatus, NewAsset, Udi};
+use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::ids::{AssetId, UserId, WorkOrderId};
+use htm_domain::org::{NewBuilding, NewDepartment, NewLocation, NewSite};
+use htm_domain::user::{NewUser, Role};
+use htm_service::{Principal, Services};
+use htm_test_support::TestDb;
+use htm_web::AppState;
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ADMIN_PASSWORD: &str = "Test-Admin-Pass-1";
+const TECH_PASSWORD: &str = "Tech-Pass-2026-x";
+
+struct App {
+    router: Router,
+    services: Arc<Services>,
+    asset_id: i64,
+    tech_id: i64,
+    _db: TestDb,
+}
+
+/// A fresh database with an admin, a technician and one in-service infusion pump.
+async fn app() -> App {
+    app_on(htm_test_support::sqlite().await).await
+}
+
+/// The same, on a given database (journeys that touch storage run on both back ends).
+async fn app_on(db: TestDb) -> App {
+    let services = Services::new(db.store.clone(), Default::default());
+    services.ensure_admin(Some(ADMIN_PASSWORD.into())).await.unwrap();
+    let sys = Principal::system();
+    let site = services
+        .create_site(&sys, NewSite { code: "MAIN".into(), name: "Main Hospital".into(), address: None })
+        .await
+        .unwrap();
+    let building = services
+        .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "Tower A".into() })
+        .await
+        .unwrap();
+    let dept = services
+        .create_department(
+            &sys,
+            NewDepartment { building_id: building.id, cost_center: "6100".into(), name: "Adult ICU".into() },
+        )
+        .await
+        .unwrap();
+    let loc = services
+        .create_location(
+            &sys,
+            NewLocation { department_id: dept.id, name: "ICU Bed 4".into(), floor: Some("6".into()) },
+        )
+        .await
+        .unwrap();
+    let maker = services.create_manufacturer(&sys, NewManufacturer { name: "Baxter".into() }).await.unwrap();
+    let model = services
+        .create_model(
+            &sys,
+            NewDeviceModel {
+                manufacturer_id: maker.id,
+                model_number: "SIGMA-S".into(),
+                name: "Spectrum IQ".into(),
+                category: "Infusion pump, large-volume".into(),
+                nomenclature_system: None,
+                nomenclature_code: None,
+                fda_product_code: Some("FRN".into()),
+                fda_class: None,
+                expected_life_years: Some(10),
+                high_risk: true,
+                life_support: false,
+            },
+        )
+        .await
+        .unwrap();
+    let asset = services
+        .create_asset(
+            &sys,
+            NewAsset {
+                asset_tag: "BME-004217".into(),
+                serial_number: Some("SN-99812".into()),
+                model_id: model.id,
+                department_id: dept.id,
+                location_id: Some(loc.id),
+                status: AssetStatus::InService,
+                acquisition_date: None,
+                acquisition_cost_minor: Some(450_000),
+                currency: "USD".into(),
+                vendor_id: None,
+                purchase_order: None,
+                in_service_date: None,
+                warranty_end: None,
+                udi: Udi::default(),
+                high_risk_override: None,
+                life_support_override: None,
+                notes: Some("Bolus door sticks.".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let tech = services
+        .create_user(
+            &sys,
+            NewUser {
+                username: "rlopez".into(),
+                display_name: "Rosa Lopez".into(),
+                role: Role::Technician,
+                email: None,
+                vendor_id: None,
+                password: TECH_PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let state = AppState::new(services);
+    let services = state.services.clone();
+    App { router: htm_web::router(state), services, asset_id: asset.id.0, tech_id: tech.id.0, _db: db }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+async fn send(app: &App, req: Request<Body>) -> Reply {
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn form_encode(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+async fn get(app: &App, path: &str, session: Option<&Session>) -> Reply {
+    let mut b = Request::get(path);
+    if let Some(s) = session {
+        b = b.header(header::COOKIE, &s.cookie);
+    }
+    send(app, b.body(Body::empty()).unwrap()).await
+}
+
+async fn post(app: &App, path: &str, session: Option<&Session>, fields: &[(&str, &str)]) -> Reply {
+    let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(s) = session {
+        b = b.header(header::COOKIE, &s.cookie);
+    }
+    send(app, b.body(Body::from(form_encode(fields))).unwrap()).await
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(app: &App, user: &str, password: &str) -> Session {
+    let r = post(app, "/login", None, &[("username", user), ("password", password), ("next", "/")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("htm_session="))
+        .expect("a session cookie")
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let token = cookie.trim_start_matches("htm_session=");
+    Session { csrf: htm_web::auth::csrf_for(token), cookie }
+}
+
+/// The `value` of the first hidden input named `name`.
+fn hidden_value(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle).unwrap_or_else(|| panic!("no input named {name}")) + needle.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Opens a repair on the pump through the form and returns its id.
+async fn open_repair(app: &App, s: &Session) -> i64 {
+    let asset = app.asset_id.to_string();
+    let r = post(
+        app,
+        "/work-orders",
+        Some(s),
+        &[
+            ("csrf", &s.csrf),
+            ("asset_id", &asset),
+            ("wo_type", "repair"),
+            ("priority", "high"),
+            ("problem", "Occlusion alarm without occlusion"),
+            ("requester_contact", "ext. 4410"),
+            ("assigned_to", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location().strip_prefix("/work-orders/").and_then(|id| id.parse().ok()).expect("redirect to the new work order")
+}
+
+async fn asset_status(app: &App) -> AssetStatus {
+    app.services.get_asset(&Principal::system(), AssetId(app.asset_id)).await.unwrap().status
+}
+
+#[tokio::test]
+async fn the_login_page_renders_an_accessible_form() {
+    let app = app().await;
+    let r = get(&app, "/login?next=/assets", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for needle in [
+        "<html lang=\"en\">",
+        "<title>",
+        "<main",
+        "id=\"username\"",
+        "<label for=\"username\">",
+        "id=\"password\"",
+        "<label for=\"password\">",
+        "id=\"login-submit\"",
+        "name=\"next\" value=\"/assets\"",
+    ] {
+        assert!(r.body.contains(needle), "missing {needle}");
+    }
+    assert!(!r.body.contains("style=\""), "inline styles break the CSP");
+    assert!(r.headers.get(header::CONTENT_SECURITY_POLICY).is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_401_and_the_user_name_is_kept() {
+    let app = app().await;
+    let r = post(&app, "/login", None, &[("username", "admin"), ("password", "not-the-password"), ("next", "/")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Wrong user name or password"));
+    assert!(r.body.contains("value=\"admin\""));
+    assert!(r.headers.get(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn signing_in_sets_an_http_only_cookie_and_follows_only_local_next_paths() {
+    let app = app().await;
+    let r =
+        post(&app, "/login", None, &[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/assets?q=pump")])
+            .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/assets?q=pump");
+    let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap();
+    assert!(
+        cookie.starts_with("htm_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let r =
+        post(&app, "/login", None, &[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "//evil.example/")])
+            .await;
+    assert_eq!(r.location(), "/");
+    let r = post(
+        &app,
+        "/login",
+        None,
+        &[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/assets?q=café pump")],
+    )
+    .await;
+    assert_eq!(r.location(), "/assets?q=caf%C3%A9%20pump", "a Location header carries ASCII only");
+}
+
+#[tokio::test]
+async fn pages_without_a_session_redirect_to_the_login_page() {
+    let app = app().await;
+    for path in ["/", "/assets?q=pump", "/work-orders", "/work-orders/new"] {
+        let r = get(&app, path, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(r.location().starts_with("/login?next=/"), "{path} → {}", r.location());
+    }
+}
+
+#[tokio::test]
+async fn signing_out_needs_the_csrf_token_and_ends_the_session() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = post(&app, "/logout", Some(&s), &[("csrf", "forged")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(&app, "/logout", Some(&s), &[("csrf", &s.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login");
+    let r = get(&app, "/", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the old cookie no longer works");
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_open_work_by_status_and_age_and_assets_out_of_service() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    open_repair(&app, &s).await;
+    let r = get(&app, "/", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"dashboard\""));
+    assert!(r.body.contains("href=\"/work-orders?status=open\""));
+    assert!(r.body.contains("2 days or less"));
+    assert!(r.body.contains("href=\"/assets?status=out_of_service\""));
+    assert!(r.body.contains(&s.csrf), "the sign-out form carries the CSRF token");
+
+    let t = login(&app, "rlopez", TECH_PASSWORD).await;
+    let r = get(&app, "/", Some(&t)).await;
+    assert!(r.body.contains("id=\"my-work\""), "technicians see their own work");
+}
+
+#[tokio::test]
+async fn asset_search_finds_the_asset_and_each_row_links_to_its_page() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = get(&app, "/assets?q=spectrum", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"asset-search\"") && r.body.contains("id=\"asset-search-submit\""));
+    assert!(r.body.contains("<table id=\"asset-table\""));
+    let link = format!("<a class=\"asset-link\" href=\"/assets/{}\">BME-004217</a>", app.asset_id);
+    assert!(r.body.contains(&link), "{}", r.body);
+
+    let r = get(&app, "/assets?q=no-such-thing", Some(&s)).await;
+    assert!(!r.body.contains("class=\"asset-link\""));
+    assert!(r.body.contains("No assets found"));
+
+    // htmx live search gets only the results fragment.
+    let req = Request::get("/assets?q=baxter")
+        .header(header::COOKIE, &s.cookie)
+        .header("HX-Request", "true")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("<html") && r.body.contains("class=\"asset-link\""));
+}
+
+#[tokio::test]
+async fn the_asset_page_shows_the_tag_details_and_a_new_work_order_link() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = get(&app, &format!("/assets/{}", app.asset_id), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<span id=\"asset-tag\">BME-004217</span>"));
+    assert!(r.body.contains(&format!("id=\"new-work-order\" href=\"/work-orders/new?asset_id={}\"", app.asset_id)));
+    assert!(r.body.contains("SN-99812") && r.body.contains("ICU Bed 4") && r.body.contains("4,500.00 USD"));
+    assert!(r.body.contains("High risk"));
+    assert!(r.body.contains("id=\"history\"") && r.body.contains("Record created"));
+
+    let r = get(&app, "/assets/999999", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<main"), "errors are pages, not bare text");
+}
+
+#[tokio::test]
+async fn a_post_without_the_right_csrf_token_is_refused() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let asset = app.asset_id.to_string();
+    for csrf in ["", "0123456789abcdef"] {
+        let r = post(
+            &app,
+            "/work-orders",
+            Some(&s),
+            &[("csrf", csrf), ("asset_id", &asset), ("wo_type", "repair"), ("problem", "x")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(asset_status(&app).await, AssetStatus::InService, "nothing was opened");
+}
+
+#[tokio::test]
+async fn the_new_work_order_form_has_its_fields_and_requesters_only_report_problems() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = get(&app, &format!("/work-orders/new?asset_id={}", app.asset_id), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for needle in [
+        "id=\"wo_type\" name=\"wo_type\"",
+        "id=\"priority\" name=\"priority\"",
+        "id=\"problem\" name=\"problem\"",
+        "id=\"wo-create-submit\"",
+        "name=\"requester_contact\"",
+        "value=\"normal\" selected",
+        "value=\"pm\"",
+    ] {
+        assert!(r.body.contains(needle), "missing {needle}");
+    }
+    assert!(r.body.contains("Rosa Lopez"), "admins may assign to a technician");
+
+    app.services
+        .create_user(
+            &Principal::system(),
+            NewUser {
+                username: "nurse".into(),
+                display_name: "Ana Hernandez".into(),
+                role: Role::Requester,
+                email: None,
+                vendor_id: None,
+                password: "Nurse-Pass-2026".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let n = login(&app, "nurse", "Nurse-Pass-2026").await;
+    let r = get(&app, &format!("/work-orders/new?asset_id={}", app.asset_id), Some(&n)).await;
+    assert!(r.body.contains("value=\"repair\"") && r.body.contains("value=\"user_support\""));
+    assert!(!r.body.contains("value=\"pm\""), "a requester may not open a PM");
+    assert!(!r.body.contains("id=\"assigned_to\""), "a requester does not assign");
+
+    // The nurse reports a problem and follows it, but is offered no workflow or edit controls.
+    let id = open_repair(&app, &n).await;
+    let r = get(&app, &format!("/work-orders/{id}"), Some(&n)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"wo-status\">Open</span>") && r.body.contains("Ana Hernandez"));
+    for hidden in ["name=\"to\"", "id=\"labour-form\"", "id=\"part-form\"", "id=\"complete-form\""] {
+        assert!(!r.body.contains(hidden), "a requester must not see {hidden}");
+    }
+    let r = post(
+        &app,
+        &format!("/work-orders/{id}/transition"),
+        Some(&n),
+        &[("csrf", &n.csrf), ("to", "cancelled"), ("reason", "mine")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "the service refuses, and the page says so");
+    assert!(r.body.contains("<main") && r.body.contains("id=\"wo-status\">Open</span>"));
+}
+
+#[tokio::test]
+async fn an_invalid_new_work_order_is_shown_again_with_messages_and_what_was_typed() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = post(
+        &app,
+        "/work-orders",
+        Some(&s),
+        &[
+            ("csrf", &s.csrf),
+            ("asset_tag", "NO-SUCH-TAG"),
+            ("wo_type", "repair"),
+            ("priority", "low"),
+            ("problem", "  "),
+            ("requester_contact", "ext. 4410"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("no asset has the tag"), "{}", r.body);
+    assert!(r.body.contains("value=\"ext. 4410\""));
+    assert!(r.body.contains("value=\"low\" selected"));
+
+    let asset = app.asset_id.to_string();
+    let r = post(
+        &app,
+        "/work-orders",
+        Some(&s),
+        &[("csrf", &s.csrf), ("asset_id", &asset), ("wo_type", "repair"), ("problem", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"problem-error\"") && r.body.contains("Problem is required"));
+    assert_eq!(asset_status(&app).await, AssetStatus::InService);
+}
+
+#[tokio::test]
+async fn a_repair_goes_from_the_form_to_completed_and_the_asset_returns_to_service() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        let s = login(&app, "admin", ADMIN_PASSWORD).await;
+        let id = open_repair(&app, &s).await;
+        let page = format!("/work-orders/{id}");
+
+        let r = get(&app, &page, Some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("<span id=\"wo-number\">WO-"), "{}", r.body);
+        assert!(r.body.contains("id=\"wo-status\">Open</span>"));
+        assert!(r.body.contains("name=\"to\" value=\"in_progress\""));
+        assert!(!r.body.contains("id=\"complete-form\""), "an open work order cannot be completed yet");
+        assert_eq!(asset_status(&app).await, AssetStatus::OutOfService, "an open repair takes the pump out of service");
+
+        // An administrator does not do the work: starting it asks who does (a technician by default).
+        let version = hidden_value(&r.body, "version");
+        assert!(r.body.contains(&format!("<option value=\"{}\" selected>Rosa Lopez", app.tech_id)));
+        let tech = app.tech_id.to_string();
+        let r = post(
+            &app,
+            &format!("{page}/transition"),
+            Some(&s),
+            &[("csrf", &s.csrf), ("version", &version), ("assigned_to", &tech), ("to", "in_progress")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), page);
+        assert!(
+            r.headers.get_all(header::SET_COOKIE).iter().any(|c| c.to_str().unwrap_or("").starts_with("htm_flash="))
+        );
+
+        let r = get(&app, &page, Some(&s)).await;
+        assert!(r.body.contains("id=\"wo-status\">In progress</span>"));
+        for needle in [
+            "id=\"complete-form\"",
+            "id=\"cause_code\" name=\"cause_code\"",
+            "EF — Evident failure",
+            "id=\"work_performed\" name=\"work_performed\"",
+            "id=\"result\" name=\"result\"",
+            "id=\"complete-submit\"",
+        ] {
+            assert!(r.body.contains(needle), "missing {needle}");
+        }
+
+        let version = hidden_value(&r.body, "version");
+        let r = post(
+            &app,
+            &format!("{page}/transition"),
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("version", &version),
+                ("to", "completed"),
+                ("cause_code", "EF"),
+                ("work_performed", "Replaced the door latch"),
+                ("result", "pass"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = get(&app, &page, Some(&s)).await;
+        assert!(r.body.contains("id=\"wo-status\">Completed</span>"));
+        assert!(r.body.contains("Replaced the door latch") && r.body.contains("EF — Evident failure"));
+        assert!(r.body.contains("name=\"to\" value=\"closed\""), "a completed repair can be closed");
+        assert_eq!(asset_status(&app).await, AssetStatus::InService);
+
+        let wo = app.services.get_work_order(&Principal::system(), WorkOrderId(id)).await.unwrap();
+        assert_eq!(wo.assigned_to, Some(UserId(app.tech_id)));
+    }
+}
+
+#[tokio::test]
+async fn the_complete_form_with_missing_fields_shows_field_messages_and_changes_nothing() {
+    let app = app().await;
+    let t = login(&app, "rlopez", TECH_PASSWORD).await;
+    let id = open_repair(&app, &t).await;
+    let page = format!("/work-orders/{id}");
+    let r = get(&app, &page, Some(&t)).await;
+    let version = hidden_value(&r.body, "version");
+    // A technician starting unassigned work takes it.
+    let r = post(
+        &app,
+        &format!("{page}/transition"),
+        Some(&t),
+        &[("csrf", &t.csrf), ("version", &version), ("to", "in_progress")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let r = get(&app, &page, Some(&t)).await;
+    let version = hidden_value(&r.body, "version");
+    let r = post(
+        &app,
+        &format!("{page}/transition"),
+        Some(&t),
+        &[
+            ("csrf", &t.csrf),
+            ("version", &version),
+            ("to", "completed"),
+            ("cause_code", ""),
+            ("work_performed", "Checked the door"),
+            ("result", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"cause_code-error\"") && r.body.contains("id=\"result-error\""), "{}", r.body);
+    assert!(!r.body.contains("id=\"work_performed-error\""));
+    assert!(r.body.contains(">Checked the door</textarea>"), "what was typed is kept");
+    assert!(r.body.contains("id=\"wo-status\">In progress</span>"));
+    let wo = app.services.get_work_order(&Principal::system(), WorkOrderId(id)).await.unwrap();
+    assert_eq!(wo.status.as_str(), "in_progress");
+    assert_eq!(asset_status(&app).await, AssetStatus::OutOfService);
+}
+
+#[tokio::test]
+async fn a_stale_version_shows_the_latest_version_with_a_message() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let id = open_repair(&app, &s).await;
+    let page = format!("/work-orders/{id}");
+    let r = get(&app, &page, Some(&s)).await;
+    let old = hidden_value(&r.body, "version");
+    let r = post(
+        &app,
+        &format!("{page}/labour"),
+        Some(&s),
+        &[
+            ("csrf", &s.csrf),
+            ("version", &old),
+            ("technician", &app.tech_id.to_string()),
+            ("minutes", "30"),
+            ("note", "Diagnosis"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let r = post(
+        &app,
+        &format!("{page}/parts"),
+        Some(&s),
+        &[("csrf", &s.csrf), ("version", &old), ("part_number", "LATCH-7"), ("quantity", "1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("This work order was changed by someone else; the page now shows the latest version."));
+    assert!(r.body.contains("value=\"LATCH-7\""), "what was typed is kept");
+    assert!(r.body.contains("Diagnosis") && r.body.contains("30 min"), "the latest version is shown");
+
+    let fresh = hidden_value(&r.body, "version");
+    let r = post(
+        &app,
+        &format!("{page}/parts"),
+        Some(&s),
+        &[
+            ("csrf", &s.csrf),
+            ("version", &fresh),
+            ("part_number", "LATCH-7"),
+            ("description", "Door latch"),
+            ("quantity", "2"),
+            ("unit_cost", "12.50"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get(&app, &page, Some(&s)).await;
+    assert!(r.body.contains("LATCH-7") && r.body.contains("25.00"));
+}
+
+#[tokio::test]
+async fn the_work_order_list_filters_and_links_to_each_work_order() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let id = open_repair(&app, &s).await;
+    let r = get(&app, "/work-orders", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("href=\"/work-orders/{id}\"")));
+    let r = get(&app, "/work-orders?status=completed", Some(&s)).await;
+    assert!(!r.body.contains(&format!("href=\"/work-orders/{id}\"")));
+    let r = get(&app, "/work-orders?status=any&type=repair&q=occlusion", Some(&s)).await;
+    assert!(r.body.contains(&format!("href=\"/work-orders/{id}\"")));
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_their_content_type_and_long_caching() {
+    let app = app().await;
+    for (path, ty) in [
+        ("/static/app.css", "text/css"),
+        ("/static/htmx.min.js", "text/javascript"),
+        ("/static/favicon.svg", "image/svg+xml"),
+    ] {
+        let r = get(&app, path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with(ty), "{path}");
+        assert!(r.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
+        assert!(!r.body.is_empty());
+    }
+    assert_eq!(get(&app, "/static/nope.js", None).await.status, StatusCode::NOT_FOUND);
+}
