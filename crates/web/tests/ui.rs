@@ -688,3 +688,25 @@ async fn static_files_are_served_with_their_content_type_and_long_caching() {
     }
     assert_eq!(get(&app, "/static/nope.js", None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn text_that_looks_like_patient_information_is_held_back_until_confirmed() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let asset = app.asset_id.to_string();
+    let fields = [
+        ("csrf", s.csrf.as_str()),
+        ("wo_type", "repair"),
+        ("priority", "normal"),
+        ("asset_id", asset.as_str()),
+        ("problem", "Alarm during infusion for patient John Smith MRN 00482913"),
+    ];
+    let r = post(&app, "/work-orders", Some(&s), &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"phi-warning\""), "{}", r.body);
+    assert!(r.body.contains("medical record number"));
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("phi_checked", "yes"));
+    let r = post(&app, "/work-orders", Some(&s), &confirmed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}

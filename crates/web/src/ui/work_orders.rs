@@ -259,6 +259,8 @@ pub struct CreateForm {
     assigned_to: String,
     asset_id: String,
     asset_tag: String,
+    /// "yes" once the person confirmed that the text holds no patient information.
+    phi_checked: String,
 }
 
 fn may_open(p: &Principal) -> bool {
@@ -411,6 +413,18 @@ pub async fn create(State(state): State<AppState>, user: WebUser, Form(f): Form<
         )
         .await;
     };
+    // OpenHTM stores no patient data: warn before saving text that looks like it holds some.
+    let hints = htm_domain::phi::scan(&f.problem);
+    if !hints.is_empty() && f.phi_checked != "yes" {
+        let found: Vec<String> = hints.iter().map(|h| format!("{} (\"{}\")", h.kind, h.excerpt)).collect();
+        errors.push(
+            "phi_checked",
+            &format!(
+                "The problem text looks like it holds patient information: {}. Describe the equipment, not the patient — remove it, or confirm that it holds none.",
+                found.join(", ")
+            ),
+        );
+    }
     if !errors.is_empty() {
         return render_new(
             &state,
