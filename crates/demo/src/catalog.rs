@@ -251,12 +251,7 @@ const OVERRIDES: &[(&str, &str, &str, &str)] = &[
         "Amvex CVR",
         "Amvex continuous vacuum regulator",
     ),
-    (
-        "Ohio Medical intermittent suction unit (ISU)",
-        "Ohio Medical",
-        "ISU",
-        "Intermittent suction unit (ISU)",
-    ),
+    ("Ohio Medical intermittent suction unit (ISU)", "Ohio Medical", "ISU", "Intermittent suction unit (ISU)"),
     ("GE HealthCare MAC 5500 HD", "GE HealthCare", "MAC 5500 HD", "MAC 5500 HD"),
     ("Werfen GEM Premier 5000", "Werfen", "GEM Premier 5000", "GEM Premier 5000"),
     ("Philips Patient Information Center iX (PIC iX)", "Philips", "PIC iX", "Patient Information Center iX"),
@@ -266,7 +261,12 @@ const OVERRIDES: &[(&str, &str, &str, &str)] = &[
         "BeneVision CMS",
         "BeneVision Central Monitoring System",
     ),
-    ("GE HealthCare CARESCAPE Central Station", "GE HealthCare", "CARESCAPE Central Station", "CARESCAPE Central Station"),
+    (
+        "GE HealthCare CARESCAPE Central Station",
+        "GE HealthCare",
+        "CARESCAPE Central Station",
+        "CARESCAPE Central Station",
+    ),
     ("Cardinal Health Genius 3 tympanic", "Cardinal Health", "Genius 3", "Genius 3 tympanic thermometer"),
     ("Medtronic Nellcor PM1000N", "Medtronic", "PM1000N", "Nellcor PM1000N bedside SpO2 monitor"),
     ("Medtronic 5392", "Medtronic", "5392", "5392 dual-chamber temporary pacemaker"),
@@ -278,7 +278,12 @@ const OVERRIDES: &[(&str, &str, &str, &str)] = &[
     ("Allied Healthcare Gomco G180", "Allied Healthcare Products", "G180", "Gomco G180 portable aspirator"),
     ("Laerdal LCSU 4", "Laerdal", "LCSU 4", "LCSU 4 compact suction unit"),
     ("Medela Dominant Flex", "Medela", "Dominant Flex", "Dominant Flex aspirator"),
-    ("Helmer Scientific Horizon Series blood bank refrigerator", "Helmer Scientific", "iB125", "Horizon Series blood bank refrigerator"),
+    (
+        "Helmer Scientific Horizon Series blood bank refrigerator",
+        "Helmer Scientific",
+        "iB125",
+        "Horizon Series blood bank refrigerator",
+    ),
     (
         "Thermo Scientific TSX Series blood bank refrigerator",
         "Thermo Fisher Scientific",
@@ -457,7 +462,10 @@ mod tests {
     #[test]
     fn owners_and_former_names_in_parentheses_are_understood() {
         let m = split_model("ICU Medical Medfusion 4000 (formerly Smiths Medical)");
-        assert_eq!((m.manufacturer.as_str(), m.model_number.as_str(), m.name.as_str()), ("ICU Medical", "4000", "Medfusion 4000"));
+        assert_eq!(
+            (m.manufacturer.as_str(), m.model_number.as_str(), m.name.as_str()),
+            ("ICU Medical", "4000", "Medfusion 4000")
+        );
         let m = split_model("3M Ranger 245 (now Solventum)");
         assert_eq!((m.manufacturer.as_str(), m.name.as_str()), ("Solventum", "Ranger 245"));
         let m = split_model("Stryker (Physio-Control) LIFEPAK 15");

@@ -10,21 +10,19 @@ use crate::rng::{Rng, hash_str};
 use crate::spec::{self, BUILDINGS, CATEGORIES, CatInfo, LocKind, SITES};
 use crate::texts::{self, Case, Family, FamilyText, Part};
 use crate::time::{
-    DAY, HOUR, MINUTE, date_of, day_of, is_weekend, month_first_day, month_index, month_last_day,
-    next_business_day, prev_business_day, ts, years_before,
+    DAY, HOUR, MINUTE, date_of, day_of, is_weekend, month_first_day, month_index, month_last_day, next_business_day,
+    prev_business_day, ts, years_before,
 };
 use htm_domain::asset::{AssetFields, AssetStatus, Udi};
 use htm_domain::catalog::{DeviceModel, FdaClass, Manufacturer, Vendor};
 use htm_domain::ids::{
-    AssetId, BuildingId, DepartmentId, LocationId, ManufacturerId, ModelId, SiteId, UserId, VendorId,
-    WorkOrderId,
+    AssetId, BuildingId, DepartmentId, LocationId, ManufacturerId, ModelId, SiteId, UserId, VendorId, WorkOrderId,
 };
 use htm_domain::org::{Building, Department, Location, Site};
 use htm_domain::seed::{Dataset, SeedAsset, SeedUser};
 use htm_domain::user::{Role, User};
 use htm_domain::work_order::{
-    HoldReason, LabourEntry, PartUsed, Priority, WorkOrder, WorkOrderStatus, WorkOrderType, WorkResult,
-    format_number,
+    HoldReason, LabourEntry, PartUsed, Priority, WorkOrder, WorkOrderStatus, WorkOrderType, WorkResult, format_number,
 };
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashSet};
@@ -65,6 +63,9 @@ struct AssetRt {
     serial: String,
     udi: Udi,
 }
+
+/// A fleet purchase: acquisition day, purchase order, unit price in cents.
+type Cohort = (i64, String, i64);
 
 /// A work order before it is cut at "now" and numbered.
 struct Draft {
@@ -147,10 +148,7 @@ struct Gen {
 pub fn generate(today: Date, password_hash: &str) -> Dataset {
     let today = day_of(today);
     let catalog = catalog().unwrap_or_default();
-    let cat_row = CATEGORIES
-        .iter()
-        .map(|c| catalog.iter().position(|e| e.category.starts_with(c.prefix)))
-        .collect();
+    let cat_row = CATEGORIES.iter().map(|c| catalog.iter().position(|e| e.category.starts_with(c.prefix))).collect();
     let mut g = Gen {
         today,
         now: today * DAY + NOW_HOUR * HOUR,
@@ -468,12 +466,12 @@ impl Gen {
     fn pick_location(&self, rng: &mut Rng, dept: usize, info: &CatInfo, k: usize) -> Option<usize> {
         let locs = &self.depts[dept].locs;
         let hints = location_hints(info.key);
-        let hinted: Vec<usize> =
-            (0..locs.len()).filter(|i| hints.iter().any(|h| locs[*i].1.contains(h))).collect();
+        let hinted: Vec<usize> = (0..locs.len()).filter(|i| hints.iter().any(|h| locs[*i].1.contains(h))).collect();
         if !hinted.is_empty() {
             return Some(hinted[k % hinted.len()]);
         }
         let of = |kind: LocKind| -> Vec<usize> { (0..locs.len()).filter(|i| locs[*i].2 == kind).collect() };
+        // Equipment in use never "lives" in the quarantine cage or at receiving.
         let rooms = of(LocKind::Room);
         let support = of(LocKind::Support);
         if info.flags & spec::FIXED != 0 {
@@ -504,7 +502,7 @@ impl Gen {
             }
         }
         // Fleet purchases: (acquisition day, PO, unit price in cents).
-        let mut cohorts: BTreeMap<(usize, usize), Vec<(i64, String, i64)>> = BTreeMap::new();
+        let mut cohorts: BTreeMap<(usize, usize), Vec<Cohort>> = BTreeMap::new();
         let fleets = std::mem::take(&mut self.fleets);
         for (d, fleet) in fleets.iter().enumerate() {
             for (key, qty) in fleet {
@@ -520,9 +518,8 @@ impl Gen {
                 let weights: Vec<f64> =
                     (0..models.len()).map(|i| if i == 0 { 0.6 } else { 0.4 / (models.len() - 1) as f64 }).collect();
                 let platform = (info.flags & spec::PLATFORM != 0).then(|| {
-                    let w: Vec<f64> = (0..models.len())
-                        .map(|i| if i == 0 { 0.8 } else { 0.2 / (models.len() - 1) as f64 })
-                        .collect();
+                    let w: Vec<f64> =
+                        (0..models.len()).map(|i| if i == 0 { 0.8 } else { 0.2 / (models.len() - 1) as f64 }).collect();
                     models[rng.weighted(&w)]
                 });
                 let site = self.depts[d].site;
@@ -559,14 +556,15 @@ impl Gen {
                     // The unit this one replaced, now retired or disposed of.
                     if let Some(rd) = replaced_day
                         && self.today - acq < 9 * 365
-                        && rng.chance(0.09)
+                        && rng.chance(0.05)
                     {
                         let old_model = if models.len() > 1 && rng.chance(0.6) {
                             models[1 + rng.below(models.len() as u64 - 1) as usize]
                         } else {
                             model
                         };
-                        let old_acq = prev_business_day((acq - life * 365 + rng.range(-200, 400)).max(self.today - 16 * 365));
+                        let old_acq =
+                            prev_business_day((acq - life * 365 + rng.range(-200, 400)).max(self.today - 16 * 365));
                         if old_acq + 60 < rd {
                             let price = Some(base_cents * rng.range(70, 90) / 100 / 100 * 100);
                             let old_po = Some(Self::new_po(&mut rng));
@@ -622,7 +620,10 @@ impl Gen {
             a.in_service_day = None;
             a.status = AssetStatus::PendingInspection;
             a.location = None;
-            a.notes = Some(format!("Received {} on PO {po}; awaiting incoming inspection in Biomed receiving.", date_of(acq)));
+            a.notes = Some(format!(
+                "Received {} on PO {po}; awaiting incoming inspection in Biomed receiving.",
+                date_of(acq)
+            ));
             a.po = Some(po);
             a.udi = Udi::default();
             n += 1;
@@ -746,7 +747,11 @@ impl Gen {
                     let day = prev_business_day(self.today - rng.range(3, 75));
                     a.status = AssetStatus::Loaned;
                     a.special_day = Some(day);
-                    a.notes = Some(format!("On loan to {} since {}.", places[rng.below(places.len() as u64) as usize], date_of(day)));
+                    a.notes = Some(format!(
+                        "On loan to {} since {}.",
+                        places[rng.below(places.len() as u64) as usize],
+                        date_of(day)
+                    ));
                 }
                 n += 1;
             }
@@ -756,12 +761,14 @@ impl Gen {
     // ---------------------------------------------------------------- history
 
     fn history(&mut self) {
+        let mut pending = 0;
         for i in 0..self.assets.len() {
-            let mut rng = Rng::derive(SEED ^ 0x5EED_0F_A55E7, i as u64 + 1);
+            let mut rng = Rng::derive(SEED ^ 0x05EE_D0FA_55E7, i as u64 + 1);
             let mut drafts = Vec::new();
             let a = self.assets[i].clone();
             if a.status == AssetStatus::PendingInspection {
-                drafts.push(self.incoming(&mut rng, i, &a, true));
+                drafts.push(self.incoming(&mut rng, i, &a, Some(pending)));
+                pending += 1;
                 self.drafts.append(&mut drafts);
                 continue;
             }
@@ -771,7 +778,7 @@ impl Gen {
                 continue;
             }
             if a.acq_day >= self.window_start {
-                drafts.push(self.incoming(&mut rng, i, &a, false));
+                drafts.push(self.incoming(&mut rng, i, &a, None));
             }
             if let Some(ber_day) = self.repairs(&mut rng, i, &a, isd, end_day, &mut drafts) {
                 end_day = ber_day;
@@ -785,7 +792,11 @@ impl Gen {
                 asset.notes = Some(format!(
                     "Retired {}: beyond economical repair at end of life. {}",
                     date_of(ber_day),
-                    if retired { "Awaiting disposal in Biomed quarantine." } else { "Disposed of through e-waste vendor." }
+                    if retired {
+                        "Awaiting disposal in Biomed quarantine."
+                    } else {
+                        "Disposed of through e-waste vendor."
+                    }
                 ));
             }
             // PMs already generated for later this month exist too (opened before "now").
@@ -859,7 +870,10 @@ impl Gen {
             match rng.below(20) {
                 0..=10 => assigned + rng.range(5, 120) * MINUTE,
                 11..=16 => next_business_day(assigned.div_euclid(DAY) + 1) * DAY + rng.range(8 * 60, 15 * 60) * MINUTE,
-                _ => next_business_day(assigned.div_euclid(DAY) + rng.range(2, 4)) * DAY + rng.range(8 * 60, 15 * 60) * MINUTE,
+                _ => {
+                    next_business_day(assigned.div_euclid(DAY) + rng.range(2, 4)) * DAY
+                        + rng.range(8 * 60, 15 * 60) * MINUTE
+                }
             }
         };
         let sd = started.div_euclid(DAY);
@@ -883,7 +897,7 @@ impl Gen {
         }
     }
 
-    fn incoming(&self, rng: &mut Rng, i: usize, a: &AssetRt, open: bool) -> Draft {
+    fn incoming(&self, rng: &mut Rng, i: usize, a: &AssetRt, open: Option<usize>) -> Draft {
         let info = self.info(a);
         let model = &self.ds.models[a.model];
         let opened = a.acq_day * DAY + rng.range(9 * 60, 14 * 60) * MINUTE;
@@ -892,26 +906,39 @@ impl Gen {
             WorkOrderType::IncomingInspection,
             i,
             opened,
-            format!("Incoming inspection: new {} {} received on PO {po} for {}.", model.manufacturer, model.name, self.dept_name(a)),
+            format!(
+                "Incoming inspection: new {} {} received on PO {po} for {}.",
+                model.manufacturer,
+                model.name,
+                self.dept_name(a)
+            ),
         );
         let installed = info.flags & spec::VENDOR_PM != 0;
         let (who, vendor) = self.assign(rng, a, a.acq_day, installed);
         d.assignee = Some(who);
         d.vendor = vendor;
         d.assigned = Some(opened + rng.range(5, 120) * MINUTE);
-        if open {
-            // Still waiting: some not yet picked up, some started, one waiting on the vendor.
-            let r = rng.f64();
-            if r < 0.3 {
-                d.assigned = Some(self.now + DAY);
-            } else if r > 0.75 {
-                let s = d.assigned.unwrap_or(opened) + rng.range(30, 240) * MINUTE;
-                d.started = Some(s.min(self.now - 10 * MINUTE).max(opened));
-                if rng.chance(0.4) {
-                    let reason = if installed { HoldReason::Vendor } else { HoldReason::Parts };
-                    let hs = d.started.unwrap_or(opened) + 20 * MINUTE;
-                    d.hold = Some((hs.min(self.now - MINUTE), self.now + 5 * DAY, reason));
+        if let Some(k) = open {
+            // Still waiting, spread over the open statuses: being checked now, waiting for a
+            // missing accessory or the vendor, not yet picked up, assigned.
+            match k % 4 {
+                0 | 1 => {
+                    let s = d.assigned.unwrap_or(opened) + rng.range(30, 240) * MINUTE;
+                    d.started = Some(s.min(self.now - 30 * MINUTE).max(opened));
+                    if k % 4 == 1 {
+                        let reason = if installed { HoldReason::Vendor } else { HoldReason::Parts };
+                        let hs = (d.started.unwrap_or(opened) + 20 * MINUTE).min(self.now - MINUTE);
+                        d.hold = Some((hs, self.now + rng.range(2, 8) * DAY, reason));
+                        d.labour.push((
+                            d.started.unwrap_or(opened),
+                            20,
+                            Some("Unpacked; accessory missing from shipment".into()),
+                            who,
+                        ));
+                    }
                 }
+                2 => d.assigned = Some(self.now + DAY),
+                _ => {}
             }
             d.completed = Some(self.now + 10 * DAY);
             return d;
@@ -926,15 +953,19 @@ impl Gen {
         d.result = Some(WorkResult::Pass);
         let est = self.est_text(rng, a);
         d.work = Some(if installed {
-            format!(
-                "Installation and acceptance testing by OEM field engineer; physics/acceptance checks completed. {est} Released to {} for clinical use.",
-                self.dept_name(a)
-            )
+            join_sentences(&[
+                "Installation and acceptance testing by OEM field engineer; physics/acceptance checks completed.",
+                &est,
+                &format!("Released to {} for clinical use.", self.dept_name(a)),
+            ])
         } else {
-            format!(
-                "Incoming inspection: verified against PO {po} and packing list; accessories, manuals and labels present; asset tag applied; functional check per OEM procedure. {est} Released to {}.",
-                self.dept_name(a)
-            )
+            join_sentences(&[
+                &format!(
+                    "Incoming inspection: verified against PO {po} and packing list; accessories, manuals and labels present; asset tag applied; functional check per OEM procedure."
+                ),
+                &est,
+                &format!("Released to {}.", self.dept_name(a)),
+            ])
         });
         d
     }
@@ -954,12 +985,7 @@ impl Gen {
 
     fn retirement(&self, rng: &mut Rng, i: usize, a: &AssetRt, day: i64, reason: &str, st: AssetStatus) -> Draft {
         let opened = day * DAY + rng.range(8 * 60, 13 * 60) * MINUTE;
-        let mut d = Draft::new(
-            WorkOrderType::Retirement,
-            i,
-            opened,
-            format!("Retire from inventory: {reason}."),
-        );
+        let mut d = Draft::new(WorkOrderType::Retirement, i, opened, format!("Retire from inventory: {reason}."));
         d.priority = Priority::Low;
         let who = self.pick_tech(rng, a.dept, day);
         d.assignee = Some(who);
@@ -981,7 +1007,15 @@ impl Gen {
 
     /// Random repairs over the asset's life in the window. Returns the retirement day when a
     /// repair found the device beyond economical repair.
-    fn repairs(&self, rng: &mut Rng, i: usize, a: &AssetRt, isd: i64, end_day: i64, out: &mut Vec<Draft>) -> Option<i64> {
+    fn repairs(
+        &self,
+        rng: &mut Rng,
+        i: usize,
+        a: &AssetRt,
+        isd: i64,
+        end_day: i64,
+        out: &mut Vec<Draft>,
+    ) -> Option<i64> {
         let info = self.info(a);
         let life = f64::from(self.catalog[a.row].expected_life_years.max(1));
         let start = isd.max(self.window_start);
@@ -992,7 +1026,8 @@ impl Gen {
             if day > end_day {
                 return None;
             }
-            if is_weekend(day) && rng.chance(0.55) {
+            // Weekend calls are fewer: many wait for Monday.
+            if is_weekend(day) && rng.chance(0.65) {
                 day = next_business_day(day);
             }
             let opened = day * DAY + sample_hour(rng) * HOUR + rng.range(0, 59) * MINUTE;
@@ -1011,7 +1046,7 @@ impl Gen {
                 let dup_open = opened + rng.range(10, 120) * MINUTE;
                 if dup_open < self.now && completed.is_some_and(|c| dup_open < c) {
                     let req = self.pick_requester(rng, a.dept);
-                    let mut dup = Draft::new(WorkOrderType::Repair, i, dup_open, format!("{} (called again)", d.problem));
+                    let mut dup = Draft::new(WorkOrderType::Repair, i, dup_open, format!("2nd call: {}", d.problem));
                     dup.requester = Some(req);
                     dup.contact = Some(self.contact(req, a));
                     dup.priority = d.priority;
@@ -1023,7 +1058,7 @@ impl Gen {
             if let Some(b) = ber {
                 return Some(b);
             }
-            let Some(c) = completed.filter(|c| *c <= self.now) else { return None };
+            let c = completed.filter(|c| *c <= self.now)?;
             let mut factor = (0.75 + 0.06 * age).min(1.6);
             if day - isd < 60 {
                 factor *= 1.3;
@@ -1061,9 +1096,11 @@ impl Gen {
             Some((c, ..)) => c,
             None => {
                 let w: Vec<f64> = texts::CAUSE_WEIGHTS.iter().map(|(_, w)| *w).collect();
-                let allowed = |c: &str| {
-                    !(c == "BATT" && texts::NO_BATTERY.split_whitespace().any(|k| k == key))
-                        && !(c == "NET" && !texts::NETWORKED.split_whitespace().any(|k| k == key))
+                let has = |list: &str| list.split_whitespace().any(|k| k == key);
+                let allowed = |c: &str| match c {
+                    "BATT" => !has(texts::NO_BATTERY),
+                    "NET" => has(texts::NETWORKED),
+                    _ => true,
                 };
                 let mut c = texts::CAUSE_WEIGHTS[rng.weighted(&w)].0;
                 for _ in 0..3 {
@@ -1121,13 +1158,11 @@ impl Gen {
         };
         let mut d = Draft::new(WorkOrderType::Repair, i, opened, problem);
         let model = &self.ds.models[a.model];
-        let requester = match found {
-            Some((.., tech)) => tech,
-            None => self.pick_requester(rng, a.dept),
-        };
+        // The unit's requester is on every repair; one found on a PM says who found it.
+        let requester = self.pick_requester(rng, a.dept);
         d.requester = Some(requester);
         d.contact = Some(match found {
-            Some(_) => "Biomed PM rounds".into(),
+            Some((.., tech)) => format!("Found on PM by {}", PEOPLE.get(tech).map_or("Biomed", |p| p.display_name)),
             None => self.contact(requester, a),
         });
         let down_critical = matches!(cause, "EF" | "UPF" | "HF");
@@ -1148,11 +1183,11 @@ impl Gen {
         };
         let urgent = matches!(d.priority, Priority::Emergency | Priority::High) && rng.chance(0.7);
         let mut vendor_job = info.flags & spec::VENDOR_REPAIR != 0 && !matches!(cause, "USE" | "NPF" | "NET" | "ACC");
-        let escalated = !vendor_job && matches!(cause, "EF" | "UPF" | "PPF") && rng.chance(0.06);
+        let escalated = !vendor_job && matches!(cause, "EF" | "UPF" | "PPF") && rng.chance(0.05);
         vendor_job |= escalated;
         let day = opened.div_euclid(DAY);
         let (who, vendor) = match (found, vendor_job) {
-            (Some((.., tech)), false) => (tech, None),
+            (Some((.., tech)), false) => (tech, PEOPLE[tech].vendor),
             (_, true) if escalated => (self.pick_tech(rng, a.dept, day), Some(self.service_vendor(a))),
             _ => {
                 // Network and software problems often go to the clinical engineer for devices on the network.
@@ -1185,7 +1220,10 @@ impl Gen {
             "PPF" => (60, 180),
             _ => (30, 120),
         };
-        let heavy = matches!(info.family, Family::Imaging | Family::Sterilization | Family::Circulatory | Family::Dialysis | Family::Lab);
+        let heavy = matches!(
+            info.family,
+            Family::Imaging | Family::Sterilization | Family::Circulatory | Family::Dialysis | Family::Lab
+        );
         let mut minutes = rng.range(lo, hi) * if heavy { 2 } else { 1 };
         if vendor.is_some() && PEOPLE[who].vendor.is_some() {
             minutes = minutes.max(rng.range(90, 360));
@@ -1212,7 +1250,11 @@ impl Gen {
         } else {
             let f = fill(case.map_or("Repaired and tested.", |k| k.fix), noun, dept, &loc);
             if let Some(p) = case.and_then(|k| k.part).and_then(|pn| texts::find_part(fam, pn)) {
-                let qty = if p.1.starts_with("Caster") || p.1.starts_with("Cart caster") { rng.range(1, 4) as i32 } else { 1 };
+                let qty = if p.1.starts_with("Caster") || p.1.starts_with("Cart caster") {
+                    rng.range(1, 4) as i32
+                } else {
+                    1
+                };
                 parts.push((p, qty));
             }
             let extra = if vendor.is_some() && PEOPLE[who].vendor.is_none() {
@@ -1231,7 +1273,10 @@ impl Gen {
             Some((HoldReason::Vendor, rng.range(5, 21)))
         } else if vendor.is_some() && rng.chance(0.35) {
             Some((HoldReason::Vendor, rng.range(1, 8)))
-        } else if !parts.is_empty() && matches!(cause, "EF" | "UPF" | "PPF" | "ABU" | "WEAR" | "HF" | "PF") && rng.chance(0.35) {
+        } else if !parts.is_empty()
+            && matches!(cause, "EF" | "UPF" | "PPF" | "ABU" | "WEAR" | "HF" | "PF")
+            && rng.chance(0.35)
+        {
             Some((HoldReason::Parts, rng.range(2, 12)))
         } else if rng.chance(0.03) {
             Some((HoldReason::ClinicalAccess, rng.range(1, 3)))
@@ -1248,6 +1293,31 @@ impl Gen {
                 let rest = round5(minutes - diag + 10);
                 d.labour.push((resume, rest, Some("Repair and test".into()), who));
                 resume + rest * MINUTE
+            }
+            None if (matches!(cause, "EF" | "UPF" | "ABU" | "PPF" | "WEAR" | "SW")
+                && minutes >= 60
+                && rng.chance(0.4))
+                || (cause == "NPF" && rng.chance(0.35)) =>
+            {
+                // Bench repair over several days, or an intermittent fault soak-tested before
+                // the device goes back: the work order stays in progress meanwhile.
+                let finish_day = business_days_after(started.div_euclid(DAY), rng.range(1, 4));
+                let finish =
+                    (finish_day * DAY + rng.range(9 * 60, 15 * 60) * MINUTE).max(started + diag * MINUTE + HOUR);
+                let rest = round5((minutes - diag).max(10));
+                d.labour.push((
+                    started,
+                    diag,
+                    Some(if cause == "NPF" { "Bench test, soak started" } else { "Diagnosis" }.into()),
+                    who,
+                ));
+                d.labour.push((
+                    finish,
+                    rest,
+                    Some(if cause == "NPF" { "Soak test review" } else { "Repair and test" }.into()),
+                    who,
+                ));
+                finish + rest * MINUTE
             }
             None => {
                 if minutes > 60 && rng.chance(0.3) {
@@ -1286,16 +1356,20 @@ impl Gen {
         let fam = self.fam(a);
         let model = &self.ds.models[a.model];
         let vendor_job = info.flags & spec::VENDOR_PM != 0;
+        let electric = catalog.protection_class != "n/a";
         let label = match interval {
             1 => "Monthly PM".to_string(),
             3 => "Quarterly PM".into(),
             6 => "Semi-annual PM".into(),
-            12 => "Annual PM and electrical safety inspection".into(),
+            12 if electric => "Annual PM and electrical safety inspection".into(),
+            12 => "Annual PM".into(),
             24 => "Biennial inspection".into(),
             n => format!("{n}-month PM"),
         };
+        let pm_minutes = pm_minutes(info.key).unwrap_or(fam.pm_minutes);
         let procedure = format!("IPM-{}-{:02}", fam.code, a.row % 9 + 1);
-        let current = month_index(self.today);
+        // Next month's first PMs may already have been released (opened ≤ now).
+        let current = month_index(self.today) + 1;
         let mut m = month_index(isd) + interval;
         if month_first_day(m) < self.window_start {
             let behind = month_index(self.window_start) - m;
@@ -1307,12 +1381,10 @@ impl Gen {
             if first > end_day {
                 break;
             }
+            // A business day of the due month, uniformly (on or after the in-service date).
             let lo = first.max(isd + 1);
-            let mut planned = lo + rng.range(0, (last - lo).max(0));
-            if is_weekend(planned) {
-                planned = if next_business_day(planned) <= last { next_business_day(planned) } else { prev_business_day(planned) };
-            }
-            planned = planned.max(lo);
+            let days: Vec<i64> = (lo..=last).filter(|d| !is_weekend(*d)).collect();
+            let planned = days.get(rng.below(days.len() as u64) as usize).copied().unwrap_or(last.max(lo));
             if planned > end_day {
                 break;
             }
@@ -1322,7 +1394,8 @@ impl Gen {
             let utl = missing || (mobile && r < 0.008);
             let fail = !utl && (0.008..0.025).contains(&r);
             let late = !utl && !fail && (0.025..0.06).contains(&r);
-            let opened = ((planned - rng.range(0, 5)).max(first - 7)) * DAY + 5 * HOUR + rng.range(0, 30) * MINUTE;
+            // The PM generator releases work orders up to three business days ahead.
+            let opened = business_days_before(planned, rng.range(0, 3)) * DAY + 5 * HOUR + rng.range(0, 30) * MINUTE;
             if opened > self.now {
                 break;
             }
@@ -1335,7 +1408,13 @@ impl Gen {
             }
             let mut d = Draft::new(WorkOrderType::Pm, i, opened, problem);
             d.due = Some(last);
-            d.priority = if model.high_risk { Priority::Normal } else if rng.chance(0.3) { Priority::Low } else { Priority::Normal };
+            d.priority = if model.high_risk {
+                Priority::Normal
+            } else if rng.chance(0.3) {
+                Priority::Low
+            } else {
+                Priority::Normal
+            };
             let (who, vendor) = self.assign(rng, a, planned, vendor_job);
             d.assignee = Some(who);
             d.vendor = vendor;
@@ -1344,7 +1423,7 @@ impl Gen {
             let minutes = if vendor.is_some() && PEOPLE[who].vendor.is_some() {
                 round5(rng.range(240, 480))
             } else {
-                round5(rng.range(fam.pm_minutes.0, fam.pm_minutes.1))
+                round5(rng.range(pm_minutes.0, pm_minutes.1))
             };
             let est = self.est_text(rng, a);
             let mut checks: Vec<&str> = fam
@@ -1380,25 +1459,39 @@ impl Gen {
                 let reason = if rng.chance(0.7) { HoldReason::ClinicalAccess } else { HoldReason::Parts };
                 d.started = Some(attempt);
                 d.hold = Some((attempt + 15 * MINUTE, resume, reason));
-                d.labour.push((attempt, 15, Some(match reason {
-                    HoldReason::ClinicalAccess => "Device in use on patient — rescheduled".into(),
-                    _ => "Started PM; PM kit not in stock".into(),
-                }), who));
+                d.labour.push((
+                    attempt,
+                    15,
+                    Some(match reason {
+                        HoldReason::ClinicalAccess => "Device in use on patient — rescheduled".into(),
+                        _ => "Started PM; PM kit not in stock".into(),
+                    }),
+                    who,
+                ));
                 d.labour.push((resume, minutes, Some("PM".into()), who));
                 d.completed = Some(resume + minutes * MINUTE);
-                d.work = Some(format!(
-                    "{}. PM completed late: {} {checks_text}. {est} Next PM due {next_due}.",
-                    procedure,
-                    match reason {
-                        HoldReason::ClinicalAccess => "device was in continuous use on a patient at the due date.",
-                        _ => "waited for the PM kit on back-order.",
-                    }
-                ));
+                d.work = Some(join_sentences(&[
+                    &format!(
+                        "{procedure}. PM completed late: {}",
+                        match reason {
+                            HoldReason::ClinicalAccess => "device was in continuous use on a patient at the due date.",
+                            _ => "waited for the PM kit on back-order.",
+                        }
+                    ),
+                    &format!("{checks_text}."),
+                    &est,
+                    &format!("Next PM due {next_due}."),
+                ]));
                 d.result = Some(WorkResult::Pass);
             } else {
                 d.started = Some(start);
                 d.completed = Some(start + minutes * MINUTE);
-                d.labour.push((start, minutes, Some(if est.is_empty() { "PM".into() } else { "PM + EST".into() }), who));
+                d.labour.push((
+                    start,
+                    minutes,
+                    Some(if est.is_empty() { "PM".into() } else { "PM + EST".into() }),
+                    who,
+                ));
                 if fail {
                     let f = texts::PM_FINDINGS[rng.below(texts::PM_FINDINGS.len() as u64) as usize];
                     d.work = Some(format!(
@@ -1422,9 +1515,17 @@ impl Gen {
                         2 => "Returned to service.".into(),
                         _ => format!("Next PM due {next_due}."),
                     };
-                    d.work = Some(format!("{procedure}: {checks_text}. {est} {tail}"));
+                    d.work = Some(join_sentences(&[&format!("{procedure}: {checks_text}."), &est, &tail]));
                     d.result = Some(WorkResult::Pass);
                 }
+            }
+            // Some technicians enter results the next morning: in progress overnight.
+            if !utl
+                && let Some(c) = d.completed
+                && rng.chance(0.12)
+            {
+                let next = next_business_day(c.div_euclid(DAY) + 1);
+                d.completed = Some((next * DAY + rng.range(7 * 60 + 30, 10 * 60) * MINUTE).max(c));
             }
             if let Some(c) = d.completed {
                 d.closed = Some(self.review(rng, c));
@@ -1463,12 +1564,19 @@ impl Gen {
                 created_at: ts(a.acq_day * DAY + 10 * HOUR),
             });
         }
-        let mut drafts = std::mem::take(&mut self.drafts);
-        drafts.sort_by_key(|d| (d.opened, d.asset, d.wo_type));
+        // Sort by opening time through an index: drafts are large to move around.
+        let mut drafts: Vec<Option<Draft>> = std::mem::take(&mut self.drafts).into_iter().map(Some).collect();
+        let mut order: Vec<(i64, usize, WorkOrderType, usize)> = drafts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.as_ref().map(|d| (d.opened, d.asset, d.wo_type, i)))
+            .collect();
+        order.sort_unstable();
         let mut per_year: BTreeMap<i16, i64> = BTreeMap::new();
         let mut labour_id = 0;
         let mut part_id = 0;
-        for (n, d) in drafts.into_iter().enumerate() {
+        self.ds.work_orders.reserve(order.len());
+        for (n, d) in order.into_iter().filter_map(|(.., i)| drafts[i].take()).enumerate() {
             let year = date_of(d.opened.div_euclid(DAY)).year();
             let seq = per_year.entry(year).or_default();
             *seq += 1;
@@ -1504,7 +1612,8 @@ impl Gen {
         let assigned_at = if assigned { d.assigned.map(|t| t.max(opened)) } else { None };
         let started_at = if working { d.started.map(|t| t.max(assigned_at.unwrap_or(opened))) } else { None };
         let completed_at = if done { d.completed.map(|t| t.max(started_at.unwrap_or(opened))) } else { None };
-        let closed_at = if status == S::Closed { d.closed.map(|t| t.max(completed_at.unwrap_or(opened))) } else { None };
+        let closed_at =
+            if status == S::Closed { d.closed.map(|t| t.max(completed_at.unwrap_or(opened))) } else { None };
         let hold_reason = if status == S::OnHold { d.hold.map(|h| h.2) } else { None };
         let keep_cause = done || matches!(hold_reason, Some(HoldReason::Parts | HoldReason::Vendor));
         let assignee = if assigned { d.assignee } else { None };
@@ -1580,6 +1689,43 @@ impl Gen {
     }
 }
 
+/// Sentences joined by single spaces, skipping empty ones.
+fn join_sentences(parts: &[&str]) -> String {
+    parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// PM labour for categories that differ from their family's typical (low, high) minutes.
+fn pm_minutes(key: &str) -> Option<(i64, i64)> {
+    Some(match key {
+        "VAP" => (20, 40),
+        "THERM" | "GLU" | "WALL" => (10, 20),
+        "SPO2" | "TELE" | "NIBP" | "AED" | "HOLTER" => (15, 30),
+        "PACE" | "HUM" | "CPAP" | "BIPAP" | "PHOTO" | "EXAMT" | "CENT" | "MEDR" => (20, 40),
+        "CEN" => (30, 60),
+        "TSTER" | "DXRAY" | "AER" => (45, 90),
+        "POCUS" | "BLAD" => (30, 45),
+        _ => return None,
+    })
+}
+
+/// The business day `n` business days after `day`.
+fn business_days_after(day: i64, n: i64) -> i64 {
+    let mut d = day;
+    for _ in 0..n {
+        d = next_business_day(d + 1);
+    }
+    d
+}
+
+/// The business day `n` business days before `day`.
+fn business_days_before(day: i64, n: i64) -> i64 {
+    let mut d = day;
+    for _ in 0..n {
+        d = prev_business_day(d - 1);
+    }
+    d
+}
+
 /// An age in days between `lo` and `hi`: half uniform, half skewed towards older units
 /// (hospitals keep equipment past its expected life).
 fn age_days(rng: &mut Rng, lo: i64, hi: i64) -> i64 {
@@ -1594,7 +1740,8 @@ fn asset_tag(i: usize) -> String {
 
 /// An hour of the day for a call to Biomed (busiest mid-morning).
 fn sample_hour(rng: &mut Rng) -> i64 {
-    const W: [f64; 24] = [1., 1., 1., 1., 1., 2., 3., 6., 9., 10., 10., 9., 8., 9., 9., 8., 7., 6., 5., 4., 3., 3., 2., 1.];
+    const W: [f64; 24] =
+        [1., 1., 1., 1., 1., 2., 3., 6., 9., 10., 10., 9., 8., 9., 9., 8., 7., 6., 5., 4., 3., 3., 2., 1.];
     rng.weighted(&W) as i64
 }
 

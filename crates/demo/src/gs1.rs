@@ -7,12 +7,8 @@ pub fn check_digit(data: &str) -> Option<u8> {
     if data.is_empty() || !data.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let sum: u32 = data
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 =
+        data.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
     Some(((10 - sum % 10) % 10) as u8)
 }
 

@@ -5,9 +5,10 @@
 //! seeded by constants, and [`generate`] depends only on its arguments: the same `today` and
 //! password hash always give an identical [`Dataset`].
 //!
-//! What the demo contains (counts for any `today`; see the tests for the ranges):
+//! What the demo contains (figures for `today` = 2026-03-18; other dates differ by a few per
+//! cent, and the tests check the ranges on several dates):
 //!
-//! * **Organisation** — two sites: *Riverside General Hospital* (`RGH`, ≈ 400 staffed beds in
+//! * **Organisation** — two sites: *Riverside General Hospital* (`RGH`, 394 staffed beds in
 //!   a main tower, surgical pavilion, women's & children's pavilion and a diagnostic/support
 //!   centre) and *Riverside Outpatient & Surgery Clinic* (`ROC`: clinic building and an
 //!   ambulatory surgery centre); 6 buildings; 45 departments named by cost centre (ED, adult,
@@ -15,26 +16,31 @@
 //!   mother-baby, OR, PACU, pre-op, endoscopy, cath lab, radiology, CT, MRI, nuclear medicine,
 //!   radiation oncology, cardiology, EEG, respiratory therapy, dialysis, infusion, lab,
 //!   pharmacy, sterile processing, Biomed, clinic services…) with 3–25 rooms/areas each.
-//! * **Catalog** — every row of `data/device_catalog.csv` (≈ 110 categories) with its real
-//!   manufacturers and models (≈ 320 device models from ≈ 110 manufacturers), FDA product code
-//!   and class, expected life, and life-support / high-risk defaults.
+//! * **Catalog** — every row of `data/device_catalog.csv` (111 categories) with its real
+//!   manufacturers and models (325 device models from 109 manufacturers), FDA product code and
+//!   class, expected life, and life-support / high-risk defaults (see [`CatalogEntry`]).
 //! * **Companies** — OEM service organisations, two ISOs (Agiliti, TRIMEDX) and a distributor,
 //!   with (fictitious 555) phone numbers and `.example` e-mail addresses.
-//! * **Inventory** — about 6,000 assets over 100+ categories in plausible quantities per
-//!   department (hundreds of pump channels and suction regulators, a monitor per critical-care
-//!   bed, a bed per inpatient room, a few CT/MRI, sterilizers in SPD…), tags `BME-000001`…,
+//! * **Inventory** — about 6,100 assets over all 111 categories in plausible quantities per
+//!   department (≈ 1,300 pump channels and ≈ 950 suction regulators, a monitor per
+//!   critical-care bed, a bed per inpatient room, 4 CT and 2 MRI, sterilizers in SPD…), tags
+//!   `BME-000001`… issued in order of receipt,
 //!   manufacturer-like serial numbers, purchase data, warranty, UDIs with fictitious GS1
 //!   restricted-circulation GTINs (valid check digits) on newer units, and statuses: mostly in
-//!   service, a handful out of service (each with its open repair), on loan, missing, awaiting
-//!   incoming inspection, retired and disposed.
+//!   service, a handful out of service (each with the open repair that took it out), on loan,
+//!   missing, awaiting incoming inspection, retired and disposed (units replaced by the current
+//!   ones, or found beyond economical repair).
 //! * **People** — see [`logins`]; every demo user gets the password hash passed to
 //!   [`generate`]. User id 1 is left for the `admin` account created elsewhere.
-//! * **Work orders** — three years of history ending at `today`: scheduled PMs per the
+//! * **Work orders** — three years of history ending at `today` (≈ 32,000 work orders:
+//!   ≈ 16,300 PMs, ≈ 14,600 repairs, incoming inspections and retirements): scheduled PMs per the
 //!   category's interval (≈ 95 % on time, some late, a few unable-to-locate and failed PMs that
 //!   spawn repairs), repairs at category-specific rates with realistic cause codes (REFERENCE
 //!   §9.3), problems in a requester's words and work in a technician's words, labour, parts,
 //!   downtime, vendor work for imaging/lab/scopes, incoming inspections and retirements, and a
-//!   current backlog in every open status. "Now" is 16:00 UTC on `today`; times are UTC.
+//!   current backlog of roughly 80–130 open work orders in every open status. Closed history is
+//!   reviewed and closed; recent work is completed but not yet closed. "Now" is 16:00 UTC on
+//!   `today`; times are UTC, working hours are written as UTC.
 
 pub mod catalog;
 mod generate;

@@ -45,8 +45,7 @@ impl Rng {
         self.f64() < p
     }
 
-    /// One element of a non-empty slice (the first when the slice is empty is impossible: the
-    /// caller passes a fallback).
+    /// A uniformly chosen element; `None` for an empty slice.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         items.get(self.below(items.len() as u64) as usize)
     }
