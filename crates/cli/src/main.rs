@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Electrical safety testing
+    Esa {
+        #[command(subcommand)]
+        what: EsaCommand,
+    },
     /// The audit record
     Audit {
         #[command(subcommand)]
@@ -105,6 +110,22 @@ enum UserCommand {
         /// For role vendor: the vendor company's id
         #[arg(long)]
         vendor_id: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EsaCommand {
+    /// Print, as JSON, the limits that apply to a device: {test, method, condition, limit, unit, comparator, source, …}
+    Limits {
+        /// iec62353 or nfpa99
+        #[arg(long)]
+        standard: String,
+        /// Protection class: I, II or internal
+        #[arg(long)]
+        class: String,
+        /// none, B, BF or CF
+        #[arg(long, default_value = "none")]
+        applied_part: String,
     },
 }
 
@@ -276,6 +297,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if generated {
                 println!("Password: {password}  (shown only this once)");
             }
+        }
+        Command::Esa { what: EsaCommand::Limits { standard, class, applied_part } } => {
+            let (standard, class, ap) = htm_web::api::esa_choice(&standard, &class, &applied_part)?;
+            let s = open(&settings).await?;
+            let limits: Vec<htm_web::api::EsaLimitOut> =
+                s.esa_limits(standard, class, ap).await?.into_iter().map(Into::into).collect();
+            println!("{}", serde_json::to_string_pretty(&limits)?);
         }
         Command::Audit { what: AuditCommand::Verify } => {
             let s = open(&settings).await?;

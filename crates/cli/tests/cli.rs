@@ -189,3 +189,31 @@ async fn user_add_takes_the_password_from_the_environment_or_prints_one() {
         assert!(text(&o).contains("role"), "{}", text(&o));
     }
 }
+
+#[tokio::test]
+async fn esa_limits_prints_the_applicable_limits_as_json() {
+    for db in stores().await {
+        let o = htm(&db, &["esa", "limits", "--standard", "nfpa99", "--class", "I", "--applied-part", "BF"], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let tests: Vec<(&str, &str, f64)> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["test"].as_str().unwrap(), l["comparator"].as_str().unwrap(), l["limit"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(
+            tests,
+            vec![
+                ("protective_earth_resistance", "<", 500.0),
+                ("touch_current", "<=", 100.0),
+                ("touch_current", "<=", 500.0)
+            ],
+            "{}",
+            db.name
+        );
+        let o = htm(&db, &["esa", "limits", "--standard", "iec60601", "--class", "I"], &[]);
+        assert!(!o.status.success());
+        assert!(text(&o).contains("standard"), "{}", text(&o));
+    }
+}

@@ -9,6 +9,7 @@ pub mod asset;
 pub mod audit;
 pub mod catalog;
 pub mod error;
+pub mod esa;
 pub mod ids;
 pub mod org;
 pub mod page;

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod csv_assets;
 pub mod demo;
 pub mod error;
+pub mod esa;
 pub mod org;
 pub mod permissions;
 pub mod users;

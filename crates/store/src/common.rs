@@ -18,6 +18,7 @@ use htm_domain::catalog::{
     DeviceModel, FdaClass, Manufacturer, ModelPatch, NewDeviceModel, NewManufacturer, NewVendor, NomenclatureSystem,
     Vendor,
 };
+use htm_domain::esa::{AppliedPartType, Comparator, EsaLimit, EsaStandard, EsaTest, ProtectionClass, parse_code_list};
 use htm_domain::ids::*;
 use htm_domain::org::*;
 use htm_domain::page::{Page, PageRequest};
@@ -430,6 +431,27 @@ fn work_order_from(r: &DbRow) -> Result<WorkOrder, sqlx::Error> {
         labour: vec![],
         parts: vec![],
         version: r.try_get("version")?,
+    })
+}
+
+fn esa_limit_from(r: &DbRow) -> Result<EsaLimit, sqlx::Error> {
+    let classes: String = r.try_get("protection_classes")?;
+    let parts: String = r.try_get("applied_parts")?;
+    Ok(EsaLimit {
+        id: r.try_get("id")?,
+        standard: get_enum(r, "standard", EsaStandard::parse)?,
+        edition: r.try_get("edition")?,
+        version: r.try_get("version")?,
+        test: get_enum(r, "test", EsaTest::parse)?,
+        configuration: r.try_get("configuration")?,
+        protection_classes: parse_code_list(&classes, ProtectionClass::parse).map_err(|e| decode_err("protection_classes", e))?,
+        applied_parts: parse_code_list(&parts, AppliedPartType::parse).map_err(|e| decode_err("applied_parts", e))?,
+        condition: r.try_get("test_condition")?,
+        method: r.try_get("method")?,
+        limit: r.try_get("limit_value")?,
+        unit: r.try_get("unit")?,
+        comparator: get_enum(r, "comparator", Comparator::parse)?,
+        source: r.try_get("source")?,
     })
 }
 
@@ -1597,6 +1619,19 @@ impl Store for Impl {
             .await?
             .try_get("n")?;
         Ok(stats)
+    }
+
+    // --- reference data ------------------------------------------------------------------
+
+    async fn list_esa_limits(&self, standard: EsaStandard) -> StoreResult<Vec<EsaLimit>> {
+        let rows = sqlx::query(
+            "SELECT l.*, s.standard, s.edition, s.version FROM esa_limits l JOIN esa_limit_sets s ON s.id = l.set_id \
+             WHERE s.standard = $1 AND s.version = (SELECT MAX(version) FROM esa_limit_sets WHERE standard = $1) ORDER BY l.id",
+        )
+        .bind(standard.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(esa_limit_from).collect::<Result<_, _>>()?)
     }
 
     // --- the record ----------------------------------------------------------------------

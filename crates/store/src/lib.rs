@@ -246,6 +246,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<WorkOrder>;
     async fn work_order_stats(&self, now: Timestamp) -> StoreResult<WorkOrderStats>;
 
+    // Reference data.
+    /// The current (highest) version of a standard's electrical-safety limit set.
+    async fn list_esa_limits(
+        &self,
+        standard: htm_domain::esa::EsaStandard,
+    ) -> StoreResult<Vec<htm_domain::esa::EsaLimit>>;
+
     // The record.
     async fn list_audit_for(&self, entity_type: &str, entity_id: &str, limit: u32) -> StoreResult<Vec<AuditEvent>>;
     /// Walks the whole chain in order (streaming) and checks every link and the head.

@@ -392,3 +392,35 @@ async fn each_role_sees_and_does_only_what_the_matrix_allows() {
         let _ = Principal::system();
     }
 }
+
+#[tokio::test]
+async fn esa_limits_answer_what_is_the_limit_here() {
+    for db in stores().await {
+        let (app, admin, _, _) = app(db.store.clone()).await;
+        let tech = app.add_user("tech9", Role::Technician, None).await;
+        let (s, b) =
+            app.call("GET", "/api/v1/esa/limits?standard=iec62353&class=I&applied_part=CF", Some(&tech), None).await;
+        assert_eq!(s, StatusCode::OK, "{}: {b}", db.name);
+        let items = b.as_array().unwrap();
+        for it in items {
+            for k in ["test", "method", "condition", "limit", "unit", "comparator", "source"] {
+                assert!(it.get(k).is_some(), "missing {k} in {it}");
+            }
+        }
+        let ap: Vec<&Value> = items.iter().filter(|i| i["test"] == "applied_part_leakage").collect();
+        assert_eq!(ap.len(), 1);
+        assert_eq!(
+            (ap[0]["limit"].as_f64(), ap[0]["unit"].as_str(), ap[0]["comparator"].as_str()),
+            (Some(50.0), Some("uA"), Some("<="))
+        );
+        let (s, b) =
+            app.call("GET", "/api/v1/esa/limits?standard=nfpa99&class=II&applied-part=none", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b.as_array().unwrap().len(), 2, "{b}");
+        let (s, b) = app.call("GET", "/api/v1/esa/limits?standard=iec62353&class=III", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_envelope(&b, "validation_failed");
+        let (s, b) = app.call("GET", "/api/v1/esa/limits?class=I", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    }
+}

@@ -710,3 +710,16 @@ async fn text_that_looks_like_patient_information_is_held_back_until_confirmed()
     let r = post(&app, "/work-orders", Some(&s), &confirmed).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_safety_limits_page_answers_what_is_the_limit_here() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let r = get(&app, "/esa/limits?standard=iec62353&class=I&applied_part=CF", Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"esa-table\""));
+    assert!(r.body.contains("at most 50 uA"), "CF applied-part leakage: {}", r.body);
+    assert!(r.body.contains("at least 70 MOhm"));
+    let r = get(&app, "/esa/limits?standard=nfpa99&class=internal&applied_part=BF", Some(&s)).await;
+    assert!(r.body.contains("id=\"esa-none\""), "{}", r.body);
+}

@@ -14,6 +14,7 @@ use extract::{Json, Path, Query};
 use htm_domain::asset::{Asset, AssetPatch, AssetStatus, NewAsset};
 use htm_domain::audit::AuditEvent;
 use htm_domain::catalog::{DeviceModel, Manufacturer, ModelPatch, NewDeviceModel, NewManufacturer, NewVendor, Vendor};
+use htm_domain::esa::{AppliedPartType, Comparator, EsaLimit, EsaStandard, EsaTest, ProtectionClass};
 use htm_domain::ids::*;
 use htm_domain::org::*;
 use htm_domain::page::{Page, PageRequest};
@@ -78,6 +79,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cause_codes))
         .routes(routes!(dashboard))
         .routes(routes!(audit_verify))
+        .routes(routes!(esa_limits))
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.
@@ -714,4 +716,82 @@ async fn audit_verify(state: axum::extract::State<AppState>, ApiUser(p): ApiUser
         Ok(n) => AuditVerification { intact: true, events: Some(n), problem: None },
         Err(b) => AuditVerification { intact: false, events: None, problem: Some(b.to_string()) },
     }))
+}
+
+// --- electrical safety ---------------------------------------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+pub struct EsaQuery {
+    /// `iec62353` or `nfpa99`.
+    pub standard: String,
+    /// Protection class: `I`, `II` or `internal`.
+    pub class: String,
+    /// `none` (default), `B`, `BF` or `CF`.
+    #[serde(alias = "applied-part")]
+    pub applied_part: Option<String>,
+}
+
+/// One applicable limit, as `htm esa limits` prints it.
+#[derive(Serialize, ToSchema)]
+pub struct EsaLimitOut {
+    /// `protective_earth_resistance`, `equipment_leakage`, `applied_part_leakage`, `touch_current`,
+    /// `patient_leakage` or `insulation_resistance`.
+    pub test: EsaTest,
+    pub method: String,
+    /// `NC` (normal condition) or `SFC` (single-fault condition).
+    pub condition: String,
+    pub limit: f64,
+    /// `mOhm`, `uA` or `MOhm`.
+    pub unit: String,
+    /// `<=` (at most), `<` (less than) or `>=` (at least).
+    pub comparator: Comparator,
+    /// The standard's clause and the REFERENCE section.
+    pub source: String,
+    /// What exactly is measured.
+    pub configuration: String,
+    pub standard: EsaStandard,
+    pub edition: String,
+    pub limit_set_version: i64,
+    /// The limit row's id; results keep it.
+    pub limit_id: i64,
+}
+
+impl From<EsaLimit> for EsaLimitOut {
+    fn from(l: EsaLimit) -> Self {
+        EsaLimitOut {
+            test: l.test,
+            method: l.method,
+            condition: l.condition,
+            limit: l.limit,
+            unit: l.unit,
+            comparator: l.comparator,
+            source: l.source,
+            configuration: l.configuration,
+            standard: l.standard,
+            edition: l.edition,
+            limit_set_version: l.version,
+            limit_id: l.id,
+        }
+    }
+}
+
+/// Parses the three choices that select electrical-safety limits.
+pub fn esa_choice(
+    standard: &str,
+    class: &str,
+    applied_part: &str,
+) -> Result<(EsaStandard, ProtectionClass, AppliedPartType), htm_domain::DomainError> {
+    Ok((EsaStandard::parse(standard)?, ProtectionClass::parse(class)?, AppliedPartType::parse(applied_part)?))
+}
+
+/// The electrical-safety limits that apply to a device under a standard (current limit-set version).
+#[utoipa::path(get, path = "/esa/limits", tag = "electrical safety", params(EsaQuery),
+    responses((status = 200, body = Vec<EsaLimitOut>), (status = 400, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn esa_limits(
+    state: axum::extract::State<AppState>,
+    ApiUser(_p): ApiUser,
+    Query(q): Query<EsaQuery>,
+) -> ApiResult<Out<Vec<EsaLimitOut>>> {
+    let (standard, class, ap) = esa_choice(&q.standard, &q.class, q.applied_part.as_deref().unwrap_or("none"))?;
+    Ok(Out(state.services.esa_limits(standard, class, ap).await?.into_iter().map(EsaLimitOut::from).collect()))
 }

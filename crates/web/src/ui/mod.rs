@@ -11,6 +11,7 @@
 
 mod assets;
 mod dashboard;
+mod esa;
 mod session;
 mod static_files;
 pub mod view;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/labour", post(work_orders::add_labour))
         .route("/work-orders/{id}/parts", post(work_orders::add_part))
         .route("/work-orders/{id}/findings", post(work_orders::save_findings))
+        .route("/esa/limits", get(esa::page))
 }
 
 const FLASH_COOKIE: &str = "htm_flash";
