@@ -60,6 +60,16 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Planned maintenance
+    Pm {
+        #[command(subcommand)]
+        what: PmCommand,
+    },
+    /// Reports
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Electrical safety testing
     Esa {
         #[command(subcommand)]
@@ -114,6 +124,28 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum PmCommand {
+    /// Open the PM work orders due in a month for every in-service asset (idempotent)
+    Generate {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// PM completion for a month (REFERENCE §2.5): totals, high_risk, life_support, other, per department
+    PmCompliance {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
 enum EsaCommand {
     /// Print, as JSON, the limits that apply to a device: {test, method, condition, limit, unit, comparator, source, …}
     Limits {
@@ -141,7 +173,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=error,tower_http=warn".into()),
         )
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -296,6 +328,66 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Added user '{}' ({}).", u.username, u.role.as_str());
             if generated {
                 println!("Password: {password}  (shown only this once)");
+            }
+        }
+        Command::Pm { what: PmCommand::Generate { month } } => {
+            let month = htm_domain::pm::Month::parse(&month)?;
+            let s = open(&settings).await?;
+            let g = s.generate_pm(&Principal::system(), month).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "month": month.to_string(), "schedules": g.schedules, "created": g.created, "already_open": g.already_open
+                }))?
+            );
+        }
+        Command::Report { what: ReportCommand::PmCompliance { month, format } } => {
+            let month = htm_domain::pm::Month::parse(&month)?;
+            let s = open(&settings).await?;
+            let r = s.pm_compliance(&Principal::system(), month).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+                    w.write_record([
+                        "month",
+                        "group",
+                        "department",
+                        "cost_center",
+                        "scheduled",
+                        "completed_on_time",
+                        "completed_late",
+                        "open",
+                        "unable_to_locate",
+                        "in_use",
+                        "completion_rate",
+                    ])?;
+                    let mut rows: Vec<(&str, String, String, &htm_service::pm::PmCounts)> = vec![
+                        ("total", String::new(), String::new(), &r.total),
+                        ("high_risk", String::new(), String::new(), &r.high_risk),
+                        ("life_support", String::new(), String::new(), &r.life_support),
+                        ("other", String::new(), String::new(), &r.other),
+                    ];
+                    for d in &r.departments {
+                        rows.push(("department", d.department.clone(), d.cost_center.clone(), &d.counts));
+                    }
+                    for (group, dept, cc, c) in rows {
+                        w.write_record([
+                            r.month.clone(),
+                            group.to_string(),
+                            dept,
+                            cc,
+                            c.scheduled.to_string(),
+                            c.completed_on_time.to_string(),
+                            c.completed_late.to_string(),
+                            c.open.to_string(),
+                            c.unable_to_locate.to_string(),
+                            c.in_use.to_string(),
+                            c.completion_rate.map(|x| format!("{x:.1}")).unwrap_or_default(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
             }
         }
         Command::Esa { what: EsaCommand::Limits { standard, class, applied_part } } => {

@@ -217,3 +217,65 @@ async fn esa_limits_prints_the_applicable_limits_as_json() {
         assert!(text(&o).contains("standard"), "{}", text(&o));
     }
 }
+
+#[tokio::test]
+async fn pm_generate_is_idempotent_and_the_compliance_report_has_the_contract_fields() {
+    for db in stores().await {
+        catalogue(&db).await;
+        let s = Services::new(db.store.clone(), Default::default());
+        let p = Principal::system();
+        let model = s.list_models(&p, None, htm_domain::page::PageRequest::first(10)).await.unwrap().items[0].id;
+        let dept = s.list_departments(&p, None).await.unwrap()[0].id;
+        for i in 0..3 {
+            let n: htm_domain::asset::NewAsset = serde_json::from_value(
+                serde_json::json!({"asset_tag": format!("MON-{i}"), "model_id": model.0, "department_id": dept.0}),
+            )
+            .unwrap();
+            let a = s.create_asset(&p, n).await.unwrap();
+            let sch = htm_domain::pm::NewPmSchedule {
+                asset_id: a.id,
+                interval_months: 12,
+                basis: htm_domain::pm::ScheduleBasis::Fixed,
+                anchor_date: jiff::civil::date(2025, 5, 2),
+                grace_days: 0,
+            };
+            s.create_pm_schedule(&p, sch).await.unwrap();
+        }
+        let o = htm(&db, &["pm", "generate", "--month", "2026-05"], &[]);
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["created"], 3, "{v}");
+        let o = htm(&db, &["pm", "generate", "--month", "2026-05"], &[]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["created"], 0, "{}: idempotent: {v}", db.name);
+
+        let o = htm(&db, &["report", "pm-compliance", "--month", "2026-05"], &[]);
+        assert!(o.status.success(), "{}", text(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for group in [&r, &r["total"], &r["high_risk"], &r["life_support"], &r["other"], &r["departments"][0]] {
+            for k in [
+                "scheduled",
+                "completed_on_time",
+                "completed_late",
+                "open",
+                "unable_to_locate",
+                "in_use",
+                "completion_rate",
+            ] {
+                assert!(group.get(k).is_some(), "{}: missing {k} in {group}", db.name);
+            }
+        }
+        assert_eq!(
+            (r["scheduled"].as_i64(), r["open"].as_i64(), r["completion_rate"].as_f64()),
+            (Some(3), Some(3), Some(0.0))
+        );
+        assert_eq!(r["high_risk"]["scheduled"], 3, "the monitors' model is high-risk");
+        let o = htm(&db, &["report", "pm-compliance", "--month", "2026-05", "--format", "csv"], &[]);
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(out.starts_with("month,group,department,cost_center,scheduled,completed_on_time"), "{out}");
+        assert!(out.contains("2026-05,total,,,3,0,0,3,0,0,0.0"), "{out}");
+        let o = htm(&db, &["pm", "generate", "--month", "2026-5"], &[]);
+        assert!(!o.status.success());
+        assert!(text(&o).contains("YYYY-MM"), "{}", text(&o));
+    }
+}

@@ -19,6 +19,7 @@ use htm_domain::ids::{
     AssetId, BuildingId, DepartmentId, LocationId, ManufacturerId, ModelId, SiteId, UserId, VendorId, WorkOrderId,
 };
 use htm_domain::org::{Building, Department, Location, Site};
+use htm_domain::pm::{Month, PmOutcome, PmSchedule, ScheduleBasis, compliance_window};
 use htm_domain::seed::{Dataset, SeedAsset, SeedUser};
 use htm_domain::user::{Role, User};
 use htm_domain::work_order::{
@@ -89,6 +90,8 @@ struct Draft {
     hold: Option<(i64, i64, HoldReason)>,
     took_out: bool,
     cancelled: bool,
+    /// For a PM: unable to locate / in use (None = done when completed).
+    outcome: Option<PmOutcome>,
     /// (time, minutes, note, person).
     labour: Vec<(i64, i64, Option<String>, usize)>,
     parts: Vec<(Part, i32)>,
@@ -116,6 +119,7 @@ impl Draft {
             closed: None,
             hold: None,
             took_out: false,
+            outcome: None,
             cancelled: false,
             labour: Vec::new(),
             parts: Vec::new(),
@@ -1448,6 +1452,7 @@ impl Gen {
                 let t = rng.pick(texts::UNABLE_TO_LOCATE).copied().unwrap_or("Unable to locate.");
                 d.work = Some(fill(t, info.noun, self.dept_name(a), ""));
                 d.result = Some(WorkResult::NotApplicable);
+                d.outcome = Some(PmOutcome::UnableToLocate);
             } else if late {
                 let attempt = start;
                 let late_day = next_business_day(last + rng.range(3, 40));
@@ -1583,10 +1588,56 @@ impl Gen {
             let wo = self.cut(d, WorkOrderId(n as i64 + 1), format_number(year, *seq), &mut labour_id, &mut part_id);
             self.ds.work_orders.push(wo);
         }
+        self.attach_schedules();
         self.ds
     }
 
     /// The work order as it stands at "now".
+    /// One fixed PM schedule per asset with PM history: every `interval` months from its first
+    /// due date, the interval being the shortest gap between scheduled months. Each PM work
+    /// order refers to it (one per schedule and month; a second PM in a month stays unscheduled).
+    fn attach_schedules(&mut self) {
+        let mut by_asset: std::collections::BTreeMap<i64, Vec<usize>> = std::collections::BTreeMap::new();
+        for (i, w) in self.ds.work_orders.iter().enumerate() {
+            if w.wo_type == WorkOrderType::Pm
+                && w.due_date.is_some()
+                && let Some(a) = w.asset_id
+            {
+                by_asset.entry(a.0).or_default().push(i);
+            }
+        }
+        for (asset, mut idx) in by_asset {
+            idx.sort_by_key(|i| self.ds.work_orders[*i].due_date);
+            let months: Vec<i64> = idx
+                .iter()
+                .filter_map(|i| self.ds.work_orders[*i].due_date)
+                .map(|d| i64::from(d.year()) * 12 + i64::from(d.month()))
+                .collect();
+            let interval = months.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0).min().unwrap_or(12);
+            let Some(anchor) = idx.first().and_then(|i| self.ds.work_orders[*i].due_date) else { continue };
+            let id = self.ds.pm_schedules.len() as i64 + 1;
+            self.ds.pm_schedules.push(PmSchedule {
+                id,
+                asset_id: AssetId(asset),
+                interval_months: i32::try_from(interval).unwrap_or(12),
+                basis: ScheduleBasis::Fixed,
+                anchor_date: anchor,
+                grace_days: 0,
+                active: true,
+                version: 1,
+            });
+            let mut seen = std::collections::HashSet::new();
+            for i in idx {
+                let w = &mut self.ds.work_orders[i];
+                if w.pm_period.as_ref().is_some_and(|p| seen.insert(p.clone())) {
+                    w.schedule_id = Some(id);
+                } else {
+                    w.pm_period = None;
+                }
+            }
+        }
+    }
+
     fn cut(&self, d: Draft, id: WorkOrderId, number: String, labour_id: &mut i64, part_id: &mut i64) -> WorkOrder {
         use WorkOrderStatus as S;
         let now = self.now;
@@ -1653,6 +1704,10 @@ impl Gen {
         } else {
             Vec::new()
         };
+        let is_pm = d.wo_type == WorkOrderType::Pm;
+        let pm_outcome = if is_pm && done { Some(d.outcome.unwrap_or(PmOutcome::Done)) } else { None };
+        let pm_period = if is_pm { d.due.map(|x| Month::of(date_of(x)).to_string()) } else { None };
+        let window_end = if is_pm { d.due.map(|x| compliance_window(date_of(x), 0).1) } else { None };
         WorkOrder {
             id,
             number,
@@ -1682,6 +1737,10 @@ impl Gen {
             completed_at: completed_at.map(ts),
             closed_at: closed_at.map(ts),
             took_out_of_service: d.took_out,
+            schedule_id: None,
+            pm_period,
+            pm_outcome,
+            window_end,
             labour,
             parts,
             version: 1,

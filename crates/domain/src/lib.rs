@@ -14,6 +14,7 @@ pub mod ids;
 pub mod org;
 pub mod page;
 pub mod phi;
+pub mod pm;
 pub mod seed;
 pub mod text_enum;
 pub mod user;

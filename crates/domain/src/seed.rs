@@ -41,5 +41,7 @@ pub struct Dataset {
     pub models: Vec<DeviceModel>,
     pub users: Vec<SeedUser>,
     pub assets: Vec<SeedAsset>,
+    /// PM schedules (ids assigned by the producer); scheduled PM work orders refer to them.
+    pub pm_schedules: Vec<crate::pm::PmSchedule>,
     pub work_orders: Vec<WorkOrder>,
 }

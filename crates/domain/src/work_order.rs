@@ -234,6 +234,13 @@ pub struct WorkOrder {
     pub closed_at: Option<Timestamp>,
     /// True when opening this work order took the asset out of service.
     pub took_out_of_service: bool,
+    /// For a scheduled PM: its schedule and scheduled month (`YYYY-MM`).
+    pub schedule_id: Option<i64>,
+    pub pm_period: Option<String>,
+    /// For a PM: done, unable to locate, or in use (could not be done).
+    pub pm_outcome: Option<crate::pm::PmOutcome>,
+    /// For a PM: the last day that counts as on time.
+    pub window_end: Option<Date>,
     pub labour: Vec<LabourEntry>,
     pub parts: Vec<PartUsed>,
     pub version: i64,
@@ -317,6 +324,9 @@ pub struct TransitionRequest {
     pub work_performed: Option<String>,
     #[serde(default)]
     pub result: Option<WorkResult>,
+    /// For a PM: `done` (default), `unable_to_locate` or `in_use`.
+    #[serde(default)]
+    pub pm_outcome: Option<crate::pm::PmOutcome>,
     /// If given, the version the client read; a stale one is refused.
     #[serde(default)]
     pub version: Option<i64>,
@@ -435,6 +445,9 @@ impl WorkOrderPatch {
 /// What must be true before a work order can be completed, as field errors.
 pub fn completion_problems(wo: &WorkOrder) -> Vec<FieldError> {
     let mut e = Vec::new();
+    if matches!(wo.pm_outcome, Some(crate::pm::PmOutcome::UnableToLocate | crate::pm::PmOutcome::InUse)) {
+        return e;
+    }
     if wo.result.is_none() {
         e.push(FieldError::new("result", "is required to complete a work order (pass, fail or na)"));
     }
@@ -480,6 +493,12 @@ pub fn apply_transition(
     if let Some(r) = req.result {
         wo.result = Some(r);
     }
+    if let Some(o) = req.pm_outcome {
+        if wo.wo_type != WorkOrderType::Pm {
+            return Err(DomainError::field("pm_outcome", "only a PM work order has a PM outcome"));
+        }
+        wo.pm_outcome = Some(o);
+    }
     let mut effect = AssetEffect::None;
     match to {
         WorkOrderStatus::Assigned | WorkOrderStatus::InProgress if wo.assigned_to.is_none() => {
@@ -491,6 +510,14 @@ pub fn apply_transition(
             );
         }
         WorkOrderStatus::Completed => {
+            if wo.wo_type == WorkOrderType::Pm && wo.pm_outcome.is_none() {
+                wo.pm_outcome = Some(crate::pm::PmOutcome::Done);
+            }
+            if matches!(wo.pm_outcome, Some(crate::pm::PmOutcome::UnableToLocate | crate::pm::PmOutcome::InUse))
+                && wo.result.is_none()
+            {
+                wo.result = Some(WorkResult::NotApplicable);
+            }
             let problems = completion_problems(wo);
             if !problems.is_empty() {
                 return Err(DomainError::Invalid(problems));
@@ -577,6 +604,10 @@ mod tests {
             completed_at: None,
             closed_at: None,
             took_out_of_service: true,
+            schedule_id: None,
+            pm_period: None,
+            pm_outcome: None,
+            window_end: None,
             labour: vec![],
             parts: vec![],
             version: 1,

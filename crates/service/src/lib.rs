@@ -16,6 +16,7 @@ pub mod error;
 pub mod esa;
 pub mod org;
 pub mod permissions;
+pub mod pm;
 pub mod users;
 pub mod work_orders;
 

@@ -32,6 +32,8 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail and verify the chain.
     ReadAudit,
+    /// Read department-wide reports (PM completion, …).
+    ReadReports,
 }
 
 use Action::*;
@@ -54,6 +56,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadUsers,
             ManageUsers,
             ReadAudit,
+            ReadReports,
         ],
     ),
     (
@@ -70,6 +73,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             CloseWorkOrder,
             ReadUsers,
             ReadAudit,
+            ReadReports,
         ],
     ),
     (
@@ -86,6 +90,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             CloseWorkOrder,
             ReadUsers,
             ReadAudit,
+            ReadReports,
         ],
     ),
     (
@@ -99,10 +104,11 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             TransitionWorkOrder,
             CloseWorkOrder,
             ReadUsers,
+            ReadReports,
         ],
     ),
     (Requester, &[ReadInventory, ReadWorkOrders, ReportProblem]),
-    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit]),
+    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit, ReadReports]),
     (Vendor, &[ReadWorkOrders, EditWorkOrder, TransitionWorkOrder]),
 ];
 
@@ -174,6 +180,7 @@ fn describe(a: Action) -> &'static str {
         ReadUsers => "read user accounts",
         ManageUsers => "manage user accounts",
         ReadAudit => "read the audit trail",
+        ReadReports => "read department-wide reports",
     }
 }
 

@@ -3,6 +3,7 @@
 // and `after_seed` first. SQL uses `$N` placeholders, which both drivers accept.
 
 use crate::{
+    PmComplianceRow, PmGeneration,
     AssetFilter, ChangeContext, LabourToAdd, NewUserRecord, Store, StoreError, StoreResult, WorkOrderFilter,
     WorkOrderStats,
 };
@@ -20,6 +21,7 @@ use htm_domain::catalog::{
 };
 use htm_domain::esa::{AppliedPartType, Comparator, EsaLimit, EsaStandard, EsaTest, ProtectionClass, parse_code_list};
 use htm_domain::ids::*;
+use htm_domain::pm::{self as pm_rules, Month, NewPmSchedule, PmOutcome, PmSchedule, PmStanding, ScheduleBasis, ScheduleTiming};
 use htm_domain::org::*;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::seed::Dataset;
@@ -170,6 +172,45 @@ async fn append_audit(
     .link(seq - 1, &prev);
     insert_audit_events(conn, std::slice::from_ref(&event)).await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&event.hash).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// One event to append: (action, entity type, entity id, before, after).
+type AuditRow = (&'static str, String, String, Option<String>, Option<String>);
+
+/// Appends many events at once (bulk work: seeding, PM generation), linked in order.
+async fn append_audit_bulk(conn: &mut DbConn, ctx: &ChangeContext, events: Vec<AuditRow>) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (last, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let mut seq = last - n;
+    let occurred_at = format_instant(ctx.at);
+    let mut linked = Vec::with_capacity(events.len());
+    for (action, entity_type, entity_id, before, after) in events {
+        let e = AuditDraft {
+            occurred_at: occurred_at.clone(),
+            actor_id: ctx.actor_id.map(|u| u.0),
+            actor: ctx.actor.clone(),
+            action: action.to_string(),
+            entity_type,
+            entity_id,
+            before,
+            after,
+            reason: ctx.reason.clone(),
+        }
+        .link(seq, &prev);
+        seq = e.seq;
+        prev = e.hash.clone();
+        linked.push(e);
+    }
+    insert_audit_events(conn, &linked).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -428,8 +469,25 @@ fn work_order_from(r: &DbRow) -> Result<WorkOrder, sqlx::Error> {
         completed_at: get_ots(r, "completed_at")?,
         closed_at: get_ots(r, "closed_at")?,
         took_out_of_service: r.try_get("took_out_of_service")?,
+        schedule_id: r.try_get("schedule_id")?,
+        pm_period: r.try_get("pm_period")?,
+        pm_outcome: get_oenum(r, "pm_outcome", PmOutcome::parse)?,
+        window_end: get_od(r, "window_end")?,
         labour: vec![],
         parts: vec![],
+        version: r.try_get("version")?,
+    })
+}
+
+fn pm_schedule_from(r: &DbRow) -> Result<PmSchedule, sqlx::Error> {
+    Ok(PmSchedule {
+        id: r.try_get("id")?,
+        asset_id: AssetId(r.try_get("asset_id")?),
+        interval_months: r.try_get("interval_months")?,
+        basis: get_enum(r, "basis", ScheduleBasis::parse)?,
+        anchor_date: r.try_get::<jiff_sqlx::Date, _>("anchor_date")?.to_jiff(),
+        grace_days: r.try_get("grace_days")?,
+        active: r.try_get("active")?,
         version: r.try_get("version")?,
     })
 }
@@ -670,7 +728,7 @@ async fn write_work_order(conn: &mut DbConn, wo: &WorkOrder, read_version: i64, 
         "UPDATE work_orders SET priority = $1, status = $2, hold_reason = $3, requester_contact = $4, problem = $5, \
          assigned_to = $6, vendor_id = $7, cause_code = $8, work_performed = $9, result = $10, downtime_start = $11, \
          downtime_end = $12, due_date = $13, assigned_at = $14, started_at = $15, completed_at = $16, closed_at = $17, \
-         version = version + 1, updated_at = $18 WHERE id = $19 AND version = $20",
+         version = version + 1, updated_at = $18, pm_outcome = $21 WHERE id = $19 AND version = $20",
     )
     .bind(wo.priority.as_str())
     .bind(wo.status.as_str())
@@ -692,6 +750,7 @@ async fn write_work_order(conn: &mut DbConn, wo: &WorkOrder, read_version: i64, 
     .bind(t(at))
     .bind(wo.id.0)
     .bind(read_version)
+    .bind(wo.pm_outcome.map(|o| o.as_str()))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -805,12 +864,33 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
     for s in &d.assets {
         events.push(("asset".into(), s.id.to_string(), snapshot(&s.fields)));
     }
-    for chunk in d.work_orders.chunks(300) {
+    for chunk in d.pm_schedules.chunks(400) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO pm_schedules (id, asset_id, interval_months, basis, anchor_date, grace_days, active, version, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.id)
+                .push_bind(r.asset_id.0)
+                .push_bind(r.interval_months)
+                .push_bind(r.basis.as_str())
+                .push_bind(r.anchor_date.to_sqlx())
+                .push_bind(r.grace_days)
+                .push_bind(r.active)
+                .push_bind(1_i64)
+                .push_bind(at)
+                .push_bind(at);
+        });
+        qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
+    }
+    for r in &d.pm_schedules {
+        events.push(("pm_schedule".into(), r.id.to_string(), snapshot(r)));
+    }
+    for chunk in d.work_orders.chunks(250) {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO work_orders (id, number, wo_type, priority, status, hold_reason, asset_id, requester_id, \
              requester_contact, problem, assigned_to, vendor_id, cause_code, work_performed, result, downtime_start, \
              downtime_end, due_date, opened_at, assigned_at, started_at, completed_at, closed_at, \
-             took_out_of_service, version, updated_at) ",
+             took_out_of_service, version, updated_at, schedule_id, pm_period, pm_outcome, window_end) ",
         );
         qb.push_values(chunk, |mut b, w| {
             b.push_bind(w.id.0).push_bind(w.number.clone()).push_bind(w.wo_type.as_str())
@@ -822,7 +902,9 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
                 .push_bind(w.result.map(|r| r.as_str())).push_bind(ot(w.downtime_start)).push_bind(ot(w.downtime_end))
                 .push_bind(od(w.due_date)).push_bind(t(w.opened_at)).push_bind(ot(w.assigned_at))
                 .push_bind(ot(w.started_at)).push_bind(ot(w.completed_at)).push_bind(ot(w.closed_at))
-                .push_bind(w.took_out_of_service).push_bind(1_i64).push_bind(at);
+                .push_bind(w.took_out_of_service).push_bind(1_i64).push_bind(at)
+                .push_bind(w.schedule_id).push_bind(w.pm_period.clone())
+                .push_bind(w.pm_outcome.map(|o| o.as_str())).push_bind(od(w.window_end));
         });
         qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
     }
@@ -867,29 +949,8 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
             .await?;
     }
     // One `create` event per row, linked in one go.
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
-    let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-    let occurred_at = format_instant(ctx.at);
-    let mut linked = Vec::with_capacity(events.len());
-    for (entity_type, entity_id, after) in events {
-        let e = AuditDraft {
-            occurred_at: occurred_at.clone(),
-            actor_id: ctx.actor_id.map(|u| u.0),
-            actor: ctx.actor.clone(),
-            action: "create".into(),
-            entity_type,
-            entity_id,
-            before: None,
-            after: Some(after),
-            reason: ctx.reason.clone(),
-        }
-        .link(seq, &prev);
-        seq = e.seq;
-        prev = e.hash.clone();
-        linked.push(e);
-    }
-    insert_audit_events(conn, &linked).await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(&prev).execute(&mut *conn).await?;
+    let events = events.into_iter().map(|(ty, id, after)| ("create", ty, id, None, Some(after))).collect();
+    append_audit_bulk(conn, ctx, events).await?;
     after_seed(conn).await?;
     Ok(())
 }
@@ -1487,15 +1548,21 @@ impl Store for Impl {
         };
         let status = if n.assigned_to.is_some() { WorkOrderStatus::Assigned } else { WorkOrderStatus::Open };
         let downtime_start = out_of_service.map(|_| ctx.at);
+        // A PM counts as on time within its scheduled month (REFERENCE §2.5).
+        let window_end = match (n.wo_type, n.due_date) {
+            (WorkOrderType::Pm, Some(due)) => Some(pm_rules::compliance_window(due, 0).1),
+            _ => None,
+        };
         let r = sqlx::query(
             "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, requester_id, requester_contact, problem, \
-             assigned_to, vendor_id, downtime_start, due_date, opened_at, assigned_at, took_out_of_service, version, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $13) RETURNING id",
+             assigned_to, vendor_id, downtime_start, due_date, opened_at, assigned_at, took_out_of_service, version, updated_at, \
+             window_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $13, $16) RETURNING id",
         )
         .bind(&number).bind(n.wo_type.as_str()).bind(n.priority.as_str()).bind(status.as_str())
         .bind(n.asset_id.map(|a| a.0)).bind(requester.map(|u| u.0)).bind(&n.requester_contact).bind(&n.problem)
         .bind(n.assigned_to.map(|u| u.0)).bind(n.vendor_id.map(|v| v.0)).bind(ot(downtime_start)).bind(od(n.due_date))
         .bind(t(ctx.at)).bind(ot(n.assigned_to.map(|_| ctx.at))).bind(out_of_service.is_some())
+        .bind(od(window_end))
         .fetch_one(&mut *tx).await.map_err(map_db_err)?;
         let id = WorkOrderId(r.try_get("id")?);
         let wo = fetch_work_order(&mut tx, id).await?;
@@ -1619,6 +1686,215 @@ impl Store for Impl {
             .await?
             .try_get("n")?;
         Ok(stats)
+    }
+
+    // --- planned maintenance -------------------------------------------------------------
+
+    async fn insert_pm_schedule(&self, ctx: &ChangeContext, n: &NewPmSchedule) -> StoreResult<PmSchedule> {
+        let mut tx = begin_write(&self.pool).await?;
+        must_exist(&mut tx, "assets", n.asset_id.0, "asset_id").await?;
+        let r = sqlx::query(
+            "INSERT INTO pm_schedules (asset_id, interval_months, basis, anchor_date, grace_days, active, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, TRUE, 1, $6, $6) RETURNING *",
+        )
+        .bind(n.asset_id.0)
+        .bind(n.interval_months)
+        .bind(n.basis.as_str())
+        .bind(n.anchor_date.to_sqlx())
+        .bind(n.grace_days)
+        .bind(t(ctx.at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_db_err)?;
+        let sch = pm_schedule_from(&r)?;
+        append_audit(&mut tx, ctx, "create", "pm_schedule", sch.id.to_string(), None, Some(snapshot(&sch))).await?;
+        tx.commit().await?;
+        Ok(sch)
+    }
+
+    async fn list_pm_schedules(&self, asset: AssetId) -> StoreResult<Vec<PmSchedule>> {
+        let rows = sqlx::query("SELECT * FROM pm_schedules WHERE asset_id = $1 ORDER BY id").bind(asset.0).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(pm_schedule_from).collect::<Result<_, _>>()?)
+    }
+
+    async fn generate_pm(&self, ctx: &ChangeContext, month: Month) -> StoreResult<PmGeneration> {
+        let mut tx = begin_write(&self.pool).await?;
+        let (first, last) = (month.first_day(), month.last_day());
+        let period = month.to_string();
+        let sql = format!(
+            "SELECT s.id, s.asset_id, s.interval_months, s.basis, s.anchor_date, s.grace_days, a.asset_tag, \
+             (SELECT MAX({date}) FROM work_orders w WHERE w.schedule_id = s.id AND w.status IN ('completed', 'closed') \
+               AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done')) AS last_done, \
+             (SELECT COUNT(*) FROM work_orders w WHERE w.schedule_id = s.id AND w.pm_period = $1) AS in_period, \
+             (SELECT COUNT(*) FROM work_orders w WHERE w.schedule_id = s.id AND w.status IN ('open', 'assigned', 'in_progress', 'on_hold')) AS open_now \
+             FROM pm_schedules s JOIN assets a ON a.id = s.asset_id \
+             WHERE s.active = TRUE AND a.status = 'in_service' AND s.anchor_date <= $2 ORDER BY s.id",
+            date = DATE_OF_COMPLETED_AT
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&period).bind(last.to_sqlx()).fetch_all(&mut *tx).await?;
+        let mut summary = PmGeneration { schedules: rows.len() as u64, ..Default::default() };
+        let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        let mut planned: Vec<WorkOrder> = Vec::new();
+        for r in &rows {
+            let basis = get_enum(r, "basis", ScheduleBasis::parse)?;
+            let last_done: Option<String> = match r.try_get::<Option<String>, _>("last_done") {
+                Ok(v) => v,
+                Err(_) => r.try_get::<Option<jiff_sqlx::Date>, _>("last_done")?.map(|d| d.to_jiff().to_string()),
+            };
+            let timing = ScheduleTiming {
+                interval_months: r.try_get("interval_months")?,
+                basis,
+                anchor: r.try_get::<jiff_sqlx::Date, _>("anchor_date")?.to_jiff(),
+                last_completed: last_done.and_then(|d| d.get(..10).and_then(|d| d.parse().ok())),
+            };
+            let Some(due) = pm_rules::due_in_month(&timing, month) else { continue };
+            let (in_period, open_now): (i64, i64) = (r.try_get("in_period")?, r.try_get("open_now")?);
+            let wo_period = Month::of(due).to_string();
+            if in_period > 0 || (basis == ScheduleBasis::Floating && open_now > 0) {
+                summary.already_open += 1;
+                continue;
+            }
+            let _ = first;
+            let grace: i32 = r.try_get("grace_days")?;
+            let asset_id = AssetId(r.try_get("asset_id")?);
+            planned.push(WorkOrder {
+                id: WorkOrderId(0),
+                number: String::new(),
+                wo_type: WorkOrderType::Pm,
+                priority: Priority::Normal,
+                status: WorkOrderStatus::Open,
+                hold_reason: None,
+                asset_id: Some(asset_id),
+                asset_tag: r.try_get("asset_tag")?,
+                requester_id: None,
+                requester_name: None,
+                requester_contact: None,
+                problem: format!(
+                    "Scheduled PM due {due} (every {} months, {})",
+                    timing.interval_months,
+                    if basis == ScheduleBasis::Fixed { "fixed schedule" } else { "floating schedule" }
+                ),
+                assigned_to: None,
+                assigned_to_name: None,
+                vendor_id: None,
+                vendor_name: None,
+                cause_code: None,
+                work_performed: None,
+                result: None,
+                downtime_start: None,
+                downtime_end: None,
+                due_date: Some(due),
+                opened_at: ctx.at,
+                assigned_at: None,
+                started_at: None,
+                completed_at: None,
+                closed_at: None,
+                took_out_of_service: false,
+                schedule_id: Some(r.try_get("id")?),
+                pm_period: Some(wo_period),
+                pm_outcome: None,
+                window_end: Some(pm_rules::compliance_window(due, grace).1),
+                labour: vec![],
+                parts: vec![],
+                version: 1,
+            });
+        }
+        if planned.is_empty() {
+            tx.commit().await?;
+            return Ok(summary);
+        }
+        // Reserve a block of numbers for this year in one step.
+        let n = planned.len() as i64;
+        let last_seq: i64 = sqlx::query(
+            "INSERT INTO wo_counters (year, last_seq) VALUES ($1, $2) ON CONFLICT (year) DO UPDATE SET last_seq = wo_counters.last_seq + $2 RETURNING last_seq",
+        )
+        .bind(i64::from(year))
+        .bind(n)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?;
+        for (i, w) in planned.iter_mut().enumerate() {
+            w.number = wo_rules::format_number(year, last_seq - n + 1 + i as i64);
+        }
+        let mut events: Vec<AuditRow> = Vec::with_capacity(planned.len());
+        for chunk in planned.chunks_mut(250) {
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, problem, due_date, opened_at, \
+                 took_out_of_service, version, updated_at, schedule_id, pm_period, window_end) ",
+            );
+            qb.push_values(chunk.iter(), |mut b, w| {
+                b.push_bind(w.number.clone())
+                    .push_bind(w.wo_type.as_str())
+                    .push_bind(w.priority.as_str())
+                    .push_bind(w.status.as_str())
+                    .push_bind(w.asset_id.map(|a| a.0))
+                    .push_bind(w.problem.clone())
+                    .push_bind(od(w.due_date))
+                    .push_bind(t(w.opened_at))
+                    .push_bind(false)
+                    .push_bind(1_i64)
+                    .push_bind(t(w.opened_at))
+                    .push_bind(w.schedule_id)
+                    .push_bind(w.pm_period.clone())
+                    .push_bind(od(w.window_end));
+            });
+            qb.push(" ON CONFLICT (schedule_id, pm_period) DO NOTHING RETURNING id, number");
+            let inserted = qb.build().fetch_all(&mut *tx).await.map_err(map_db_err)?;
+            for row in inserted {
+                let number: String = row.try_get("number")?;
+                if let Some(w) = chunk.iter_mut().find(|w| w.number == number) {
+                    w.id = WorkOrderId(row.try_get("id")?);
+                    events.push(("create", "work_order".into(), w.id.to_string(), None, Some(snapshot(&*w))));
+                }
+            }
+        }
+        summary.created = events.len() as u64;
+        summary.already_open += planned.len() as u64 - summary.created;
+        append_audit_bulk(&mut tx, ctx, events).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn pm_compliance_rows(&self, first: Date, last: Date) -> StoreResult<Vec<PmComplianceRow>> {
+        let sql = format!(
+            "SELECT a.department_id, d.name AS department, d.cost_center, \
+             COALESCE(a.life_support_override, m.life_support) AS ls, \
+             COALESCE(a.high_risk_override, m.high_risk) AS hr, \
+             CASE WHEN w.status IN ('completed', 'closed') AND w.pm_outcome = 'unable_to_locate' THEN 'unable_to_locate' \
+                  WHEN w.status IN ('completed', 'closed') AND w.pm_outcome = 'in_use' THEN 'in_use' \
+                  WHEN w.status IN ('completed', 'closed') AND {date} <= w.window_end THEN 'on_time' \
+                  WHEN w.status IN ('completed', 'closed') THEN 'late' \
+                  ELSE 'open' END AS standing, \
+             COUNT(*) AS n \
+             FROM work_orders w JOIN assets a ON a.id = w.asset_id JOIN device_models m ON m.id = a.model_id \
+             JOIN departments d ON d.id = a.department_id \
+             WHERE w.wo_type = 'pm' AND w.status <> 'cancelled' AND w.due_date >= $1 AND w.due_date <= $2 \
+             GROUP BY a.department_id, d.name, d.cost_center, COALESCE(a.life_support_override, m.life_support), \
+             COALESCE(a.high_risk_override, m.high_risk), 6 ORDER BY d.name",
+            date = DATE_OF_COMPLETED_AT
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first.to_sqlx()).bind(last.to_sqlx()).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let ls: bool = r.try_get("ls")?;
+                let standing = match r.try_get::<String, _>("standing")?.as_str() {
+                    "on_time" => PmStanding::CompletedOnTime,
+                    "late" => PmStanding::CompletedLate,
+                    "unable_to_locate" => PmStanding::UnableToLocate,
+                    "in_use" => PmStanding::InUse,
+                    _ => PmStanding::Open,
+                };
+                Ok(PmComplianceRow {
+                    department_id: DepartmentId(r.try_get("department_id")?),
+                    department: r.try_get("department")?,
+                    cost_center: r.try_get("cost_center")?,
+                    life_support: ls,
+                    high_risk: r.try_get::<bool, _>("hr")? || ls,
+                    standing,
+                    count: r.try_get("n")?,
+                })
+            })
+            .collect()
     }
 
     // --- reference data ------------------------------------------------------------------

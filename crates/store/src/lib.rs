@@ -126,6 +126,29 @@ pub struct WorkOrderStats {
     pub assets_out_of_service: i64,
 }
 
+/// What a PM generation run did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PmGeneration {
+    /// Active schedules of in-service assets looked at.
+    pub schedules: u64,
+    /// Work orders opened.
+    pub created: u64,
+    /// Schedules due this month that already had their work order.
+    pub already_open: u64,
+}
+
+/// One group of scheduled PMs in the completion report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PmComplianceRow {
+    pub department_id: DepartmentId,
+    pub department: String,
+    pub cost_center: String,
+    pub high_risk: bool,
+    pub life_support: bool,
+    pub standing: htm_domain::pm::PmStanding,
+    pub count: i64,
+}
+
 /// A labour entry whose technician has been resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabourToAdd {
@@ -245,6 +268,23 @@ pub trait Store: Send + Sync + 'static {
         req: &TransitionRequest,
     ) -> StoreResult<WorkOrder>;
     async fn work_order_stats(&self, now: Timestamp) -> StoreResult<WorkOrderStats>;
+
+    // Planned maintenance.
+    async fn insert_pm_schedule(
+        &self,
+        ctx: &ChangeContext,
+        new: &htm_domain::pm::NewPmSchedule,
+    ) -> StoreResult<htm_domain::pm::PmSchedule>;
+    async fn list_pm_schedules(&self, asset: AssetId) -> StoreResult<Vec<htm_domain::pm::PmSchedule>>;
+    /// Opens the PM work orders due in `month` for every active schedule of an in-service
+    /// asset that has none yet for that month (idempotent).
+    async fn generate_pm(&self, ctx: &ChangeContext, month: htm_domain::pm::Month) -> StoreResult<PmGeneration>;
+    /// Counts of the scheduled PMs due between `first` and `last`, by department, risk flags and standing.
+    async fn pm_compliance_rows(
+        &self,
+        first: jiff::civil::Date,
+        last: jiff::civil::Date,
+    ) -> StoreResult<Vec<PmComplianceRow>>;
 
     // Reference data.
     /// The current (highest) version of a standard's electrical-safety limit set.

@@ -63,4 +63,7 @@ async fn after_seed(conn: &mut DbConn) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The UTC calendar date of a stored instant, as SQL.
+const DATE_OF_COMPLETED_AT: &str = "(w.completed_at AT TIME ZONE 'UTC')::date";
+
 include!("common.rs");

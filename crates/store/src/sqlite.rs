@@ -37,4 +37,7 @@ async fn after_seed(_conn: &mut DbConn) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The UTC calendar date of a stored instant, as SQL.
+const DATE_OF_COMPLETED_AT: &str = "substr(w.completed_at, 1, 10)";
+
 include!("common.rs");

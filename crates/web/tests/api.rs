@@ -424,3 +424,40 @@ async fn esa_limits_answer_what_is_the_limit_here() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     }
 }
+
+#[tokio::test]
+async fn pm_generation_and_the_completion_report_are_in_the_api() {
+    for db in stores().await {
+        let (app, admin, asset, _) = app(db.store.clone()).await;
+        let (s, b) = app
+            .call(
+                "POST",
+                "/api/v1/pm-schedules",
+                Some(&admin),
+                Some(json!({"asset_id": asset, "interval_months": 6, "basis": "fixed", "anchor_date": "2026-01-10"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{}: {b}", db.name);
+        let (s, b) = app
+            .call(
+                "POST",
+                "/api/v1/pm-schedules",
+                Some(&admin),
+                Some(json!({"asset_id": asset, "interval_months": 0, "anchor_date": "2026-01-10"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let (_, list) = app.call("GET", &format!("/api/v1/assets/{asset}/pm-schedules"), Some(&admin), None).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        let (s, g) = app.call("POST", "/api/v1/pm/generate?month=2026-07", Some(&admin), None).await;
+        assert_eq!((s, g["created"].as_u64()), (StatusCode::OK, Some(1)), "{g}");
+        let (_, g) = app.call("POST", "/api/v1/pm/generate?month=2026-07", Some(&admin), None).await;
+        assert_eq!(g["created"], 0);
+        let (s, r) = app.call("GET", "/api/v1/reports/pm-compliance?month=2026-07", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!((r["scheduled"].as_i64(), r["life_support"]["scheduled"].as_i64()), (Some(1), Some(1)));
+        let (s, b) = app.call("GET", "/api/v1/reports/pm-compliance?month=July", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_envelope(&b, "validation_failed");
+    }
+}

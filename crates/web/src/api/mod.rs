@@ -80,6 +80,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(dashboard))
         .routes(routes!(audit_verify))
         .routes(routes!(esa_limits))
+        .routes(routes!(create_pm_schedule))
+        .routes(routes!(list_asset_pm_schedules))
+        .routes(routes!(generate_pm))
+        .routes(routes!(pm_compliance))
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.
@@ -794,4 +798,75 @@ async fn esa_limits(
 ) -> ApiResult<Out<Vec<EsaLimitOut>>> {
     let (standard, class, ap) = esa_choice(&q.standard, &q.class, q.applied_part.as_deref().unwrap_or("none"))?;
     Ok(Out(state.services.esa_limits(standard, class, ap).await?.into_iter().map(EsaLimitOut::from).collect()))
+}
+
+// --- planned maintenance -------------------------------------------------------------------
+
+/// Create a PM schedule for an asset.
+#[utoipa::path(post, path = "/pm-schedules", tag = "planned maintenance", request_body = htm_domain::pm::NewPmSchedule,
+    responses((status = 201, body = htm_domain::pm::PmSchedule), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn create_pm_schedule(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<htm_domain::pm::NewPmSchedule>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Out(state.services.create_pm_schedule(&p, n).await?)))
+}
+
+/// The PM schedules of an asset.
+#[utoipa::path(get, path = "/assets/{id}/pm-schedules", tag = "planned maintenance", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<htm_domain::pm::PmSchedule>), (status = 403, body = ErrorEnvelope)))]
+async fn list_asset_pm_schedules(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Vec<htm_domain::pm::PmSchedule>>> {
+    Ok(Out(state.services.list_pm_schedules(&p, AssetId(id)).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MonthQuery {
+    /// `YYYY-MM`.
+    pub month: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PmGenerationOut {
+    pub month: String,
+    /// Active schedules of in-service assets looked at.
+    pub schedules: u64,
+    /// PM work orders opened by this run.
+    pub created: u64,
+    /// Schedules due this month that already had their work order.
+    pub already_open: u64,
+}
+
+/// Open the PM work orders due in a month for every in-service asset (idempotent).
+#[utoipa::path(post, path = "/pm/generate", tag = "planned maintenance", params(MonthQuery),
+    responses((status = 200, body = PmGenerationOut), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn generate_pm(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<MonthQuery>,
+) -> ApiResult<Out<PmGenerationOut>> {
+    let month = htm_domain::pm::Month::parse(&q.month)?;
+    let g = state.services.generate_pm(&p, month).await?;
+    Ok(Out(PmGenerationOut {
+        month: month.to_string(),
+        schedules: g.schedules,
+        created: g.created,
+        already_open: g.already_open,
+    }))
+}
+
+/// The PM completion report for a month: totals, high-risk, life-support, other and per department.
+#[utoipa::path(get, path = "/reports/pm-compliance", tag = "reports", params(MonthQuery),
+    responses((status = 200, body = htm_service::pm::PmComplianceReport), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn pm_compliance(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<MonthQuery>,
+) -> ApiResult<Out<htm_service::pm::PmComplianceReport>> {
+    let month = htm_domain::pm::Month::parse(&q.month)?;
+    Ok(Out(state.services.pm_compliance(&p, month).await?))
 }

@@ -545,6 +545,8 @@ struct WoPage {
     status: String,
     status_code: &'static str,
     wo_type: String,
+    /// A PM: completing it offers the PM outcome (done, unable to locate, in use).
+    is_pm: bool,
     priority: String,
     priority_code: &'static str,
     asset_id: Option<i64>,
@@ -746,6 +748,7 @@ async fn render_detail(
         status: wo.status.label().to_string(),
         status_code: wo.status.as_str(),
         wo_type: wo.wo_type.label().to_string(),
+        is_pm: wo.wo_type == htm_domain::work_order::WorkOrderType::Pm,
         priority: wo.priority.label().to_string(),
         priority_code: wo.priority.as_str(),
         asset_id: wo.asset_id.map(|a| a.0),
@@ -859,6 +862,7 @@ pub struct TransitionForm {
     cause_code: String,
     work_performed: String,
     result: String,
+    pm_outcome: String,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -912,6 +916,12 @@ pub async fn transition(
         cause_code: non_empty(&f.cause_code),
         work_performed: non_empty(&f.work_performed),
         result: parse_optional(&f.result, "result", |s| WorkResult::parse(s).ok(), &mut errors),
+        pm_outcome: parse_optional(
+            &f.pm_outcome,
+            "pm_outcome",
+            |s| htm_domain::pm::PmOutcome::parse(s).ok(),
+            &mut errors,
+        ),
         version: f.version.trim().parse().ok(),
         reason: non_empty(&f.reason),
     };
