@@ -723,3 +723,38 @@ async fn the_safety_limits_page_answers_what_is_the_limit_here() {
     let r = get(&app, "/esa/limits?standard=nfpa99&class=internal&applied_part=BF", Some(&s)).await;
     assert!(r.body.contains("id=\"esa-none\""), "{}", r.body);
 }
+
+#[tokio::test]
+async fn pm_schedules_generation_and_the_completion_report_work_from_the_browser() {
+    let app = app().await;
+    let s = login(&app, "admin", ADMIN_PASSWORD).await;
+    let asset = app.asset_id.to_string();
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let month = format!("{:04}-{:02}", today.year(), today.month());
+    let anchor = format!("{month}-01");
+    let r = post(
+        &app,
+        &format!("/assets/{asset}/pm-schedules"),
+        Some(&s),
+        &[
+            ("csrf", s.csrf.as_str()),
+            ("interval_months", "12"),
+            ("basis", "fixed"),
+            ("anchor_date", &anchor),
+            ("grace_days", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get(&app, &format!("/assets/{asset}"), Some(&s)).await;
+    assert!(r.body.contains("id=\"asset-pm-schedules\""), "{}", r.body);
+    assert!(r.body.contains("every 12 months"), "{}", r.body);
+    let r = post(&app, "/pm/generate", Some(&s), &[("csrf", s.csrf.as_str()), ("month", &month)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = get(&app, &format!("/reports/pm-compliance?month={month}"), Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"pm-compliance-table\""));
+    assert!(r.body.contains("data-label=\"Scheduled\">1<"), "{}", r.body);
+    let r = post(&app, "/pm/generate", Some(&s), &[("csrf", "forged"), ("month", &month)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -173,6 +173,18 @@ struct AssetPage {
     work_orders: Option<Vec<WoRow>>,
     more_work_orders: bool,
     history: Option<Vec<HistoryItem>>,
+    /// PM schedules (None when the reader may not see them).
+    schedules: Option<Vec<ScheduleRow>>,
+    can_manage: bool,
+    csrf: String,
+}
+
+pub struct ScheduleRow {
+    pub interval: String,
+    pub basis: String,
+    pub anchor: String,
+    pub grace: i32,
+    pub active: bool,
 }
 
 pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, Path(id): Path<String>) -> Response {
@@ -198,6 +210,25 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         Err(e) => return service_error_page(layout, &e),
     };
 
+    let schedules = match state.services.list_pm_schedules(p, a.id).await {
+        Ok(list) => Some(
+            list.into_iter()
+                .map(|s| ScheduleRow {
+                    interval: format!(
+                        "every {} month{}",
+                        s.interval_months,
+                        if s.interval_months == 1 { "" } else { "s" }
+                    ),
+                    basis: s.basis.label().to_string(),
+                    anchor: s.anchor_date.to_string(),
+                    grace: s.grace_days,
+                    active: s.active,
+                })
+                .collect(),
+        ),
+        Err(ServiceError::Forbidden(_)) => None,
+        Err(e) => return service_error_page(layout, &e),
+    };
     let today = view::today();
     let warranty = match a.warranty_end {
         Some(d) if d >= today => format!("until {d} (active)"),
@@ -264,6 +295,9 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         work_orders,
         more_work_orders,
         history,
+        schedules,
+        can_manage: p.can(Action::ManageInventory),
+        csrf: user.csrf.clone(),
     };
     html(StatusCode::OK, &layout, page)
 }

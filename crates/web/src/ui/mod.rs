@@ -12,6 +12,7 @@
 mod assets;
 mod dashboard;
 mod esa;
+mod pm;
 mod session;
 mod static_files;
 pub mod view;
@@ -47,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/parts", post(work_orders::add_part))
         .route("/work-orders/{id}/findings", post(work_orders::save_findings))
         .route("/esa/limits", get(esa::page))
+        .route("/reports/pm-compliance", get(pm::compliance))
+        .route("/pm/generate", post(pm::generate))
+        .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
 }
 
 const FLASH_COOKIE: &str = "htm_flash";
@@ -107,6 +111,7 @@ pub struct NavUser {
     pub csrf: String,
     /// Whether the Assets page is for them (vendor users see only their company's work).
     pub can_assets: bool,
+    pub can_reports: bool,
 }
 
 /// What the page frame (`base.html`) needs.
@@ -128,6 +133,7 @@ impl Layout {
                 role: u.principal.user.role.label().to_string(),
                 csrf: u.csrf.clone(),
                 can_assets: u.principal.can(htm_service::Action::ReadInventory),
+                can_reports: u.principal.can(htm_service::Action::ReadReports),
             }),
             section,
             flash: flash.0,
