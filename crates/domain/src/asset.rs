@@ -142,6 +142,18 @@ pub struct Asset {
     pub high_risk: bool,
     pub life_support: bool,
     pub notes: Option<String>,
+    /// The PM procedure code for this asset; `None` uses the model's default.
+    #[serde(default)]
+    pub pm_procedure_code: Option<String>,
+    /// For electrical safety testing: IEC 60601-1 protection class.
+    #[serde(default)]
+    pub protection_class: Option<crate::esa::ProtectionClass>,
+    /// For electrical safety testing: the applied part's type.
+    #[serde(default)]
+    pub applied_part: Option<crate::esa::AppliedPartType>,
+    /// Test equipment (analyzers, simulators): when its calibration is next due.
+    #[serde(default)]
+    pub calibration_due: Option<Date>,
     pub version: i64,
 }
 
@@ -237,6 +249,15 @@ pub struct AssetPatch {
     pub life_support_override: Option<Option<bool>>,
     #[serde(default, deserialize_with = "nullable")]
     pub notes: Option<Option<String>>,
+    /// The PM procedure code for this asset (`null` = use the model's default).
+    #[serde(default, deserialize_with = "nullable")]
+    pub pm_procedure_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub protection_class: Option<Option<crate::esa::ProtectionClass>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub applied_part: Option<Option<crate::esa::AppliedPartType>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub calibration_due: Option<Option<Date>>,
     /// Why the change was made; recorded in the audit trail.
     #[serde(default)]
     pub reason: Option<String>,
@@ -314,9 +335,29 @@ impl AssetPatch {
         if let Some(u) = &mut self.udi {
             check_udi(u, &mut e);
         }
+        if let Some(Some(c)) = &self.pm_procedure_code {
+            let c = c.trim();
+            if c.is_empty() {
+                self.pm_procedure_code = Some(None);
+            } else {
+                match crate::procedure::parse_procedure_code("pm_procedure_code", c) {
+                    Ok(c) => self.pm_procedure_code = Some(Some(c)),
+                    Err(DomainError::Invalid(mut f)) => e.append(&mut f),
+                    Err(_) => {}
+                }
+            }
+        }
         self.reason = optional_text("reason", self.reason.as_deref(), 1000, &mut e);
         finish(e)?;
         Ok(self)
+    }
+
+    /// Whether the patch changes the PM and test-equipment fields (stored beside [`AssetFields`]).
+    pub fn touches_pm_fields(&self) -> bool {
+        self.pm_procedure_code.is_some()
+            || self.protection_class.is_some()
+            || self.applied_part.is_some()
+            || self.calibration_due.is_some()
     }
 
     /// Applies the patch to a copy of the asset's stored fields.
@@ -348,6 +389,22 @@ impl AssetPatch {
             return Err(DomainError::field("in_service_date", "is before the acquisition date"));
         }
         Ok(())
+    }
+}
+
+/// The PM and test-equipment fields of an asset (stored beside [`AssetFields`]): its PM
+/// procedure override, what selects its electrical safety limits, and a calibration due date.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AssetPmFields {
+    pub pm_procedure_code: Option<String>,
+    pub protection_class: Option<crate::esa::ProtectionClass>,
+    pub applied_part: Option<crate::esa::AppliedPartType>,
+    pub calibration_due: Option<Date>,
+}
+
+impl AssetPmFields {
+    pub fn is_empty(&self) -> bool {
+        *self == AssetPmFields::default()
     }
 }
 

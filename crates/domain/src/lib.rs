@@ -15,6 +15,7 @@ pub mod org;
 pub mod page;
 pub mod phi;
 pub mod pm;
+pub mod procedure;
 pub mod seed;
 pub mod text_enum;
 pub mod user;

@@ -27,11 +27,15 @@
 //! | `high_risk`, `life_support` | ignored | effective flags (override, else the model's) |
 //! | `high_risk_override`, `life_support_override` | optional | `yes` / `no` / blank (inherit the model's) |
 //! | `notes` | optional | free text |
+//! | `pm_procedure_code` | optional | PM procedure code for this asset (blank = the model's default) |
+//! | `protection_class` | optional | `I`, `II` or `internal` (selects electrical safety limits) |
+//! | `applied_part` | optional | `none`, `B`, `BF` or `CF` (selects electrical safety limits) |
+//! | `calibration_due` | optional | test equipment: `YYYY-MM-DD` the calibration is next due |
 //! | `version` | ignored | the record's version |
 
 use crate::{Action, Principal, ServiceError, ServiceResult, Services};
 use htm_domain::DomainError;
-use htm_domain::asset::{Asset, AssetStatus, NewAsset, Udi};
+use htm_domain::asset::{Asset, AssetPmFields, AssetStatus, NewAsset, Udi};
 use htm_domain::ids::*;
 use htm_domain::page::PageRequest;
 use htm_store::{AssetFilter, StoreError};
@@ -67,6 +71,10 @@ pub const COLUMNS: &[&str] = &[
     "high_risk_override",
     "life_support_override",
     "notes",
+    "pm_procedure_code",
+    "protection_class",
+    "applied_part",
+    "calibration_due",
     "version",
 ];
 
@@ -144,6 +152,10 @@ fn asset_record(a: &Asset) -> Vec<String> {
         yes_no(a.high_risk_override).into(),
         yes_no(a.life_support_override).into(),
         a.notes.clone().unwrap_or_default(),
+        a.pm_procedure_code.clone().unwrap_or_default(),
+        a.protection_class.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        a.applied_part.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        date_text(a.calibration_due),
         a.version.to_string(),
     ]
 }
@@ -309,6 +321,7 @@ impl Services {
             return Err(ImportError::Rows(errors));
         }
         let mut assets = Vec::new();
+        let mut pm_fields = Vec::new();
         let mut rows = Vec::new();
         let mut seen_tags: HashSet<String> = HashSet::new();
         for (i, rec) in rdr.records().enumerate() {
@@ -323,8 +336,19 @@ impl Services {
             let get = |c: &str| {
                 header.iter().position(|h| h == c).and_then(|i| rec.get(i)).map(str::trim).filter(|v| !v.is_empty())
             };
+            let pm = match parse_pm_fields(&get) {
+                Ok(f) => f,
+                Err(mut e) => {
+                    for x in &mut e {
+                        x.row = row;
+                    }
+                    errors.append(&mut e);
+                    AssetPmFields::default()
+                }
+            };
             match parse_row(&get, &lookups) {
                 Ok(a) => {
+                    pm_fields.push(pm);
                     let tag = key(&a.asset_tag);
                     if !seen_tags.insert(tag) {
                         errors.push(RowError {
@@ -357,7 +381,7 @@ impl Services {
         if !errors.is_empty() {
             return Err(ImportError::Rows(errors));
         }
-        match self.store.import_assets(&self.ctx(p, Some("asset import".into())), &assets).await {
+        match self.store.import_assets_with_pm(&self.ctx(p, Some("asset import".into())), &assets, &pm_fields).await {
             Ok(n) => Ok(n),
             Err((i, e)) => {
                 let row = rows.get(i).copied().unwrap_or(0);
@@ -373,6 +397,38 @@ impl Services {
             }
         }
     }
+}
+
+/// The optional PM and test-equipment columns of a row.
+fn parse_pm_fields<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<AssetPmFields, Vec<RowError>> {
+    let mut e = Vec::new();
+    let mut f = AssetPmFields::default();
+    let mut err = |column: &str, message: String| e.push(RowError { row: 0, column: column.into(), message });
+    if let Some(c) = get("pm_procedure_code") {
+        match htm_domain::procedure::parse_procedure_code("pm_procedure_code", c) {
+            Ok(c) => f.pm_procedure_code = Some(c),
+            Err(d) => err("pm_procedure_code", d.to_string()),
+        }
+    }
+    if let Some(c) = get("protection_class") {
+        match htm_domain::esa::ProtectionClass::parse(c) {
+            Ok(c) => f.protection_class = Some(c),
+            Err(d) => err("protection_class", d.to_string()),
+        }
+    }
+    if let Some(c) = get("applied_part") {
+        match htm_domain::esa::AppliedPartType::parse(c) {
+            Ok(c) => f.applied_part = Some(c),
+            Err(d) => err("applied_part", d.to_string()),
+        }
+    }
+    if let Some(c) = get("calibration_due") {
+        match c.parse::<jiff::civil::Date>() {
+            Ok(d) => f.calibration_due = Some(d),
+            Err(_) => err("calibration_due", format!("'{c}' is not a date (YYYY-MM-DD)")),
+        }
+    }
+    if e.is_empty() { Ok(f) } else { Err(e) }
 }
 
 fn parse_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, l: &Lookups) -> Result<NewAsset, Vec<RowError>> {

@@ -17,6 +17,7 @@ pub mod esa;
 pub mod org;
 pub mod permissions;
 pub mod pm;
+pub mod procedures;
 pub mod users;
 pub mod work_orders;
 

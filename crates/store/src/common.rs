@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use htm_domain::DomainError;
 use htm_domain::asset::{
-    self as asset_rules, Asset, AssetFields, AssetPatch, AssetStatus, DepartmentSummary, LocationSummary,
+    self as asset_rules, Asset, AssetFields, AssetPatch, AssetPmFields, AssetStatus, DepartmentSummary, LocationSummary,
     ModelSummary, NewAsset, Udi, VendorSummary,
 };
 use htm_domain::audit::{AuditDraft, AuditEvent, ChainBreak, ChainVerifier, format_instant, snapshot};
@@ -23,6 +23,10 @@ use htm_domain::esa::{AppliedPartType, Comparator, EsaLimit, EsaStandard, EsaTes
 use htm_domain::ids::*;
 use htm_domain::pm::{self as pm_rules, Month, NewPmSchedule, PmOutcome, PmSchedule, PmStanding, ScheduleBasis, ScheduleTiming};
 use htm_domain::org::*;
+use htm_domain::procedure::{
+    self as procedure_rules, EsaReadingResult, MeasurementLimits, NewProcedure, PmRecord, PmRecordRequest, Procedure,
+    ProcedureStep, StepKind, StepResult,
+};
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::seed::Dataset;
 use htm_domain::user::{Role, User, UserPatch};
@@ -430,6 +434,10 @@ fn asset_from(r: &DbRow) -> Result<Asset, sqlx::Error> {
         high_risk_override: f.high_risk_override,
         life_support_override: f.life_support_override,
         notes: f.notes,
+        pm_procedure_code: r.try_get("pm_procedure_code")?,
+        protection_class: get_oenum(r, "protection_class", ProtectionClass::parse)?,
+        applied_part: get_oenum(r, "applied_part", AppliedPartType::parse)?,
+        calibration_due: get_od(r, "calibration_due")?,
         version: r.try_get("version")?,
     })
 }
@@ -684,6 +692,19 @@ async fn write_asset_fields(
     }
 }
 
+/// Writes an asset's PM and test-equipment fields (part of a change already versioned and audited by the caller).
+async fn write_asset_pm_fields(conn: &mut DbConn, id: AssetId, f: &AssetPmFields) -> StoreResult<()> {
+    sqlx::query("UPDATE assets SET pm_procedure_code = $1, protection_class = $2, applied_part = $3, calibration_due = $4 WHERE id = $5")
+        .bind(&f.pm_procedure_code)
+        .bind(f.protection_class.map(|c| c.as_str()))
+        .bind(f.applied_part.map(|c| c.as_str()))
+        .bind(od(f.calibration_due))
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Sets an asset's status as a side effect of work, with its own audit event.
 async fn set_asset_status(conn: &mut DbConn, ctx: &ChangeContext, id: AssetId, to: AssetStatus, why: &str) -> StoreResult<()> {
     let before = fetch_asset(conn, id).await?;
@@ -777,6 +798,403 @@ async fn check_work_order_refs(conn: &mut DbConn, wo: &WorkOrder, before: &WorkO
         check_cause_code(conn, c).await?;
     }
     Ok(())
+}
+
+/// Opens a work order inside the caller's transaction; an open repair on an in-service asset
+/// takes it out of service.
+async fn insert_work_order_tx(tx: &mut DbConn, ctx: &ChangeContext, n: &NewWorkOrder, requester: Option<UserId>) -> StoreResult<WorkOrder> {
+    let asset = match n.asset_id {
+        Some(a) => Some(fetch_asset(tx, a).await.map_err(|_| invalid("asset_id", format!("no asset with id {a}")))?),
+        None => None,
+    };
+    if let Some(u) = n.assigned_to {
+        check_assignee(tx, u, "assigned_to").await?;
+    }
+    if let Some(v) = n.vendor_id {
+        must_exist(tx, "vendors", v.0, "vendor_id").await?;
+    }
+    let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
+    let seq: i64 = sqlx::query(
+        "INSERT INTO wo_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year) DO UPDATE SET last_seq = wo_counters.last_seq + 1 RETURNING last_seq",
+    )
+    .bind(i64::from(year))
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("last_seq")?;
+    let number = wo_rules::format_number(year, seq);
+    let out_of_service = match (&asset, n.wo_type) {
+        (Some(a), WorkOrderType::Repair) => asset_rules::status_when_repair_opened(a.status),
+        _ => None,
+    };
+    let status = if n.assigned_to.is_some() { WorkOrderStatus::Assigned } else { WorkOrderStatus::Open };
+    let downtime_start = out_of_service.map(|_| ctx.at);
+    // A PM counts as on time within its scheduled month (REFERENCE §2.5).
+    let window_end = match (n.wo_type, n.due_date) {
+        (WorkOrderType::Pm, Some(due)) => Some(pm_rules::compliance_window(due, 0).1),
+        _ => None,
+    };
+    let r = sqlx::query(
+        "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, requester_id, requester_contact, problem, \
+         assigned_to, vendor_id, downtime_start, due_date, opened_at, assigned_at, took_out_of_service, version, updated_at, \
+         window_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $13, $16) RETURNING id",
+    )
+    .bind(&number).bind(n.wo_type.as_str()).bind(n.priority.as_str()).bind(status.as_str())
+    .bind(n.asset_id.map(|a| a.0)).bind(requester.map(|u| u.0)).bind(&n.requester_contact).bind(&n.problem)
+    .bind(n.assigned_to.map(|u| u.0)).bind(n.vendor_id.map(|v| v.0)).bind(ot(downtime_start)).bind(od(n.due_date))
+    .bind(t(ctx.at)).bind(ot(n.assigned_to.map(|_| ctx.at))).bind(out_of_service.is_some())
+    .bind(od(window_end))
+    .fetch_one(&mut *tx).await.map_err(map_db_err)?;
+    let id = WorkOrderId(r.try_get("id")?);
+    let wo = fetch_work_order(tx, id).await?;
+    append_audit(tx, ctx, "create", "work_order", id.to_string(), None, Some(snapshot(&wo))).await?;
+    if let (Some(a), Some(to)) = (&asset, out_of_service) {
+        set_asset_status(tx, ctx, a.id, to, &format!("repair {number} opened")).await?;
+    }
+    Ok(wo)
+}
+
+// ---------------------------------------------------------------------------------------------
+// PM procedures and recorded PMs
+
+fn step_from(r: &DbRow) -> Result<ProcedureStep, sqlx::Error> {
+    Ok(ProcedureStep {
+        id: r.try_get("id")?,
+        position: r.try_get("position")?,
+        kind: get_enum(r, "kind", StepKind::parse)?,
+        instruction: r.try_get("instruction")?,
+        unit: r.try_get("unit")?,
+        limits: MeasurementLimits {
+            nominal: r.try_get("nominal")?,
+            lower_limit: r.try_get("lower_limit")?,
+            upper_limit: r.try_get("upper_limit")?,
+            tolerance_pct: r.try_get("tolerance_pct")?,
+        },
+    })
+}
+
+async fn fetch_procedure(conn: &mut DbConn, id: i64) -> StoreResult<Procedure> {
+    let Some(r) = sqlx::query("SELECT * FROM pm_procedures WHERE id = $1").bind(id).fetch_optional(&mut *conn).await? else {
+        return Err(StoreError::NotFound(format!("procedure {id}")));
+    };
+    let steps = sqlx::query("SELECT * FROM pm_procedure_steps WHERE procedure_id = $1 ORDER BY position")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Procedure {
+        id,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        created_at: get_ts(&r, "created_at")?,
+        steps: steps.iter().map(step_from).collect::<Result<_, _>>()?,
+    })
+}
+
+/// One stored ESA limit row with its set's standard, edition, version and whether it is current.
+async fn fetch_esa_limit(conn: &mut DbConn, id: i64) -> StoreResult<Option<(EsaLimit, bool)>> {
+    let row = sqlx::query(
+        "SELECT l.*, s.standard, s.edition, s.version, \
+         (s.version = (SELECT MAX(version) FROM esa_limit_sets WHERE standard = s.standard)) AS is_current \
+         FROM esa_limits l JOIN esa_limit_sets s ON s.id = l.set_id WHERE l.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(r) => Ok(Some((esa_limit_from(&r)?, r.try_get("is_current")?))),
+        None => Ok(None),
+    }
+}
+
+/// Reads a work order's recorded PM results.
+async fn fetch_pm_record(conn: &mut DbConn, id: WorkOrderId) -> StoreResult<PmRecord> {
+    let wo = fetch_work_order(conn, id).await?;
+    let r = sqlx::query("SELECT procedure_id, linked_work_order_id FROM work_orders WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let procedure_id: Option<i64> = r.try_get("procedure_id")?;
+    let linked: Option<i64> = r.try_get("linked_work_order_id")?;
+    let (mut code, mut version) = (None, None);
+    if let Some(pid) = procedure_id {
+        let p = sqlx::query("SELECT code, version FROM pm_procedures WHERE id = $1").bind(pid).fetch_one(&mut *conn).await?;
+        code = Some(p.try_get("code")?);
+        version = Some(p.try_get("version")?);
+    }
+    let rows = sqlx::query(
+        "SELECT r.step_id, s.position, r.kind, s.instruction, r.passed, r.value, r.limit_text, r.note \
+         FROM pm_step_results r JOIN pm_procedure_steps s ON s.id = r.step_id WHERE r.work_order_id = $1 ORDER BY s.position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut results = Vec::with_capacity(rows.len());
+    for r in &rows {
+        results.push(StepResult {
+            step_id: r.try_get("step_id")?,
+            position: r.try_get("position")?,
+            kind: get_enum(r, "kind", StepKind::parse)?,
+            instruction: r.try_get("instruction")?,
+            passed: r.try_get("passed")?,
+            value: r.try_get("value")?,
+            limit_text: r.try_get("limit_text")?,
+            note: r.try_get("note")?,
+            readings: Vec::new(),
+        });
+    }
+    let readings = sqlx::query(
+        "SELECT e.step_id, e.esa_limit_id, e.value, e.passed, l.test, l.limit_value, l.unit, l.comparator \
+         FROM esa_readings e JOIN esa_limits l ON l.id = e.esa_limit_id WHERE e.work_order_id = $1 ORDER BY e.id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &readings {
+        let step_id: i64 = r.try_get("step_id")?;
+        let reading = EsaReadingResult {
+            limit_id: r.try_get("esa_limit_id")?,
+            test: get_enum(r, "test", EsaTest::parse)?,
+            value: r.try_get("value")?,
+            limit: r.try_get("limit_value")?,
+            unit: r.try_get("unit")?,
+            comparator: get_enum(r, "comparator", Comparator::parse)?,
+            passed: r.try_get("passed")?,
+        };
+        if let Some(s) = results.iter_mut().find(|s| s.step_id == step_id) {
+            s.readings.push(reading);
+        }
+    }
+    let equipment = sqlx::query("SELECT asset_id FROM wo_test_equipment WHERE work_order_id = $1 ORDER BY asset_id")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(PmRecord {
+        work_order: wo,
+        procedure_id,
+        procedure_code: code,
+        procedure_version: version,
+        linked_work_order_id: linked.map(WorkOrderId),
+        test_equipment: equipment.iter().map(|r| r.try_get("asset_id").map(AssetId)).collect::<Result<_, _>>()?,
+        results,
+    })
+}
+
+/// Records (and with `complete`, signs off) a PM inside the caller's transaction. Every check
+/// runs before the first write, so a refusal writes nothing.
+async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, req: &PmRecordRequest) -> StoreResult<PmRecord> {
+    let before = fetch_work_order(conn, id).await?;
+    if before.version != req.version {
+        return Err(stale("work order", &before.number, req.version, before.version));
+    }
+    if before.wo_type != WorkOrderType::Pm {
+        return Err(invalid("wo_type", format!("{} is not a PM work order; only PM results can be recorded", before.number)));
+    }
+    if before.status != WorkOrderStatus::InProgress {
+        return Err(invalid(
+            "status",
+            format!("PM results can be recorded only while the PM is in progress ({} is {})", before.number, before.status.as_str()),
+        ));
+    }
+    let Some(asset_id) = before.asset_id else { return Err(invalid("asset_id", "the PM has no asset")) };
+    let asset = fetch_asset(conn, asset_id).await?;
+
+    // The procedure: the version already recorded on this PM, else the latest version of the
+    // asset's override or its model's default.
+    let current: Option<i64> = sqlx::query("SELECT procedure_id FROM work_orders WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("procedure_id")?;
+    let procedure_id = match current {
+        Some(p) => p,
+        None => {
+            let code = match &asset.pm_procedure_code {
+                Some(c) => Some(c.clone()),
+                None => sqlx::query("SELECT pm_procedure_code FROM device_models WHERE id = $1")
+                    .bind(asset.model.id.0)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get::<Option<String>, _>("pm_procedure_code")?,
+            };
+            let Some(code) = code else {
+                return Err(invalid(
+                    "pm_procedure_code",
+                    format!(
+                        "asset {} has no PM procedure: set pm_procedure_code on the asset or on its model ({})",
+                        asset.asset_tag, asset.model.model_number
+                    ),
+                ));
+            };
+            let row = sqlx::query("SELECT id FROM pm_procedures WHERE code = $1 ORDER BY version DESC LIMIT 1")
+                .bind(&code)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                Some(r) => r.try_get("id")?,
+                None => {
+                    return Err(invalid(
+                        "pm_procedure_code",
+                        format!("asset {} names PM procedure {code}, which does not exist", asset.asset_tag),
+                    ));
+                }
+            }
+        }
+    };
+    let procedure = fetch_procedure(conn, procedure_id).await?;
+
+    // Electrical safety: every reading against a current limit of the chosen standard that
+    // applies to this device's protection class and applied part.
+    let mut readings = Vec::new();
+    if let Some(esa) = req.esa.as_ref().filter(|e| !e.readings.is_empty()) {
+        let class = asset.protection_class.ok_or_else(|| {
+            invalid("protection_class", format!("asset {} has no protection_class (I, II or internal); set it to record electrical safety readings", asset.asset_tag))
+        })?;
+        let applied_part = asset.applied_part.ok_or_else(|| {
+            invalid("applied_part", format!("asset {} has no applied_part (none, B, BF or CF); set it to record electrical safety readings", asset.asset_tag))
+        })?;
+        for (i, r) in esa.readings.iter().enumerate() {
+            let field = format!("esa.readings[{i}].limit_id");
+            let Some((limit, is_current)) = fetch_esa_limit(conn, r.limit_id).await? else {
+                return Err(invalid(&field, format!("no electrical safety limit with id {}", r.limit_id)));
+            };
+            if limit.standard != esa.standard {
+                return Err(invalid(&field, format!("limit {} belongs to {}, not {}", limit.id, limit.standard.label(), esa.standard.label())));
+            }
+            if !is_current {
+                return Err(invalid(&field, format!("limit {} is from a superseded version of {}", limit.id, limit.standard.label())));
+            }
+            if !limit.applies_to(class, applied_part) {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "limit {} ({}, {}) does not apply to asset {}: {} with applied part {}",
+                        limit.id,
+                        limit.test.label(),
+                        limit.configuration,
+                        asset.asset_tag,
+                        class.label(),
+                        applied_part.as_str()
+                    ),
+                ));
+            }
+            readings.push((r.clone(), limit));
+        }
+    }
+    let results = procedure_rules::judge(&procedure, &req.steps, &readings)?;
+
+    // Test equipment: must exist; at sign-off, must be in calibration today.
+    let today = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut equipment: Vec<AssetId> = Vec::new();
+    for a in &req.test_equipment {
+        if equipment.contains(a) {
+            continue;
+        }
+        let e = fetch_asset(conn, *a).await.map_err(|_| invalid("test_equipment", format!("no asset with id {a}")))?;
+        if req.complete
+            && let Some(due) = e.calibration_due
+            && due < today
+        {
+            return Err(invalid(
+                "test_equipment",
+                format!(
+                    "test equipment {} ({}) was due for calibration on {due}; a PM cannot be signed off with out-of-calibration equipment",
+                    e.asset_tag, e.model.name
+                ),
+            ));
+        }
+        equipment.push(*a);
+    }
+
+    // Writes.
+    for table in ["esa_readings", "pm_step_results", "wo_test_equipment"] {
+        let sql = format!("DELETE FROM {table} WHERE work_order_id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).execute(&mut *conn).await?;
+    }
+    for r in &results {
+        sqlx::query(
+            "INSERT INTO pm_step_results (work_order_id, step_id, kind, passed, value, limit_text, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.0)
+        .bind(r.step_id)
+        .bind(r.kind.as_str())
+        .bind(r.passed)
+        .bind(r.value)
+        .bind(&r.limit_text)
+        .bind(&r.note)
+        .execute(&mut *conn)
+        .await?;
+        for x in &r.readings {
+            sqlx::query("INSERT INTO esa_readings (work_order_id, step_id, esa_limit_id, value, passed) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id.0)
+                .bind(r.step_id)
+                .bind(x.limit_id)
+                .bind(x.value)
+                .bind(x.passed)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for a in &equipment {
+        sqlx::query("INSERT INTO wo_test_equipment (work_order_id, asset_id) VALUES ($1, $2)")
+            .bind(id.0)
+            .bind(a.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE work_orders SET procedure_id = $1 WHERE id = $2").bind(procedure.id).bind(id.0).execute(&mut *conn).await?;
+    let failed = results.iter().any(|r| !r.passed);
+    let mut linked = None;
+    if req.complete {
+        let mut wo = before.clone();
+        let tr = TransitionRequest {
+            to: WorkOrderStatus::Completed.as_str().into(),
+            result: Some(if failed { WorkResult::Fail } else { WorkResult::Pass }),
+            pm_outcome: Some(PmOutcome::Done),
+            work_performed: Some(procedure_rules::work_summary(&procedure.code, procedure.version, &results)),
+            ..Default::default()
+        };
+        wo_rules::apply_transition(&mut wo, &tr, ctx.at)?;
+        write_work_order(conn, &wo, before.version, ctx.at).await?;
+        if failed {
+            let repair = NewWorkOrder {
+                wo_type: WorkOrderType::Repair,
+                priority: Priority::High,
+                asset_id: Some(asset_id),
+                problem: procedure_rules::failure_summary(&before.number, &procedure.code, procedure.version, &results),
+                requester_contact: None,
+                assigned_to: None,
+                vendor_id: None,
+                due_date: None,
+            };
+            let repair_ctx = ctx.with_reason(Some(format!("PM {} failed", before.number)));
+            let r = insert_work_order_tx(conn, &repair_ctx, &repair, ctx.actor_id).await?;
+            sqlx::query("UPDATE work_orders SET linked_work_order_id = $1 WHERE id = $2").bind(r.id.0).bind(id.0).execute(&mut *conn).await?;
+            linked = Some(r.id);
+        }
+        let after = fetch_work_order(conn, id).await?;
+        append_audit(conn, ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+    } else {
+        let done = sqlx::query("UPDATE work_orders SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+            .bind(t(ctx.at))
+            .bind(id.0)
+            .bind(before.version)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(stale("work order", &before.number, before.version, before.version + 1));
+        }
+    }
+    let record = serde_json::json!({
+        "procedure_id": procedure.id,
+        "procedure_code": procedure.code,
+        "procedure_version": procedure.version,
+        "test_equipment": equipment,
+        "complete": req.complete,
+        "linked_work_order_id": linked,
+        "results": results,
+    });
+    append_audit(conn, ctx, "pm_record", "work_order", id.to_string(), None, Some(snapshot(&record))).await?;
+    fetch_pm_record(conn, id).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1459,6 +1877,15 @@ impl Store for Impl {
         let mut fields = asset_fields_from(&row)?;
         p.apply_to(&mut fields)?;
         write_asset_fields(&mut tx, Some((id, before.version)), &fields, ctx.at).await?;
+        if p.touches_pm_fields() {
+            let f = AssetPmFields {
+                pm_procedure_code: p.pm_procedure_code.clone().unwrap_or(before.pm_procedure_code.clone()),
+                protection_class: p.protection_class.unwrap_or(before.protection_class),
+                applied_part: p.applied_part.unwrap_or(before.applied_part),
+                calibration_due: p.calibration_due.unwrap_or(before.calibration_due),
+            };
+            write_asset_pm_fields(&mut tx, id, &f).await?;
+        }
         let after = fetch_asset(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone());
         append_audit(&mut tx, &ctx, "update", "asset", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
@@ -1467,9 +1894,21 @@ impl Store for Impl {
     }
 
     async fn import_assets(&self, ctx: &ChangeContext, assets: &[NewAsset]) -> Result<usize, (usize, StoreError)> {
+        self.import_assets_with_pm(ctx, assets, &[]).await
+    }
+
+    async fn import_assets_with_pm(
+        &self,
+        ctx: &ChangeContext,
+        assets: &[NewAsset],
+        pm: &[AssetPmFields],
+    ) -> Result<usize, (usize, StoreError)> {
         let mut tx = begin_write(&self.pool).await.map_err(|e| (0, e.into()))?;
         for (i, n) in assets.iter().enumerate() {
             let id = write_asset_fields(&mut tx, None, &AssetFields::from(n.clone()), ctx.at).await.map_err(|e| (i, e))?;
+            if let Some(f) = pm.get(i).filter(|f| !f.is_empty()) {
+                write_asset_pm_fields(&mut tx, id, f).await.map_err(|e| (i, e))?;
+            }
             let a = fetch_asset(&mut tx, id).await.map_err(|e| (i, e))?;
             append_audit(&mut tx, ctx, "create", "asset", id.to_string(), None, Some(snapshot(&a))).await.map_err(|e| (i, e))?;
         }
@@ -1523,53 +1962,7 @@ impl Store for Impl {
 
     async fn insert_work_order(&self, ctx: &ChangeContext, n: &NewWorkOrder, requester: Option<UserId>) -> StoreResult<WorkOrder> {
         let mut tx = begin_write(&self.pool).await?;
-        let asset = match n.asset_id {
-            Some(a) => Some(fetch_asset(&mut tx, a).await.map_err(|_| invalid("asset_id", format!("no asset with id {a}")))?),
-            None => None,
-        };
-        if let Some(u) = n.assigned_to {
-            check_assignee(&mut tx, u, "assigned_to").await?;
-        }
-        if let Some(v) = n.vendor_id {
-            must_exist(&mut tx, "vendors", v.0, "vendor_id").await?;
-        }
-        let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
-        let seq: i64 = sqlx::query(
-            "INSERT INTO wo_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year) DO UPDATE SET last_seq = wo_counters.last_seq + 1 RETURNING last_seq",
-        )
-        .bind(i64::from(year))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last_seq")?;
-        let number = wo_rules::format_number(year, seq);
-        let out_of_service = match (&asset, n.wo_type) {
-            (Some(a), WorkOrderType::Repair) => asset_rules::status_when_repair_opened(a.status),
-            _ => None,
-        };
-        let status = if n.assigned_to.is_some() { WorkOrderStatus::Assigned } else { WorkOrderStatus::Open };
-        let downtime_start = out_of_service.map(|_| ctx.at);
-        // A PM counts as on time within its scheduled month (REFERENCE §2.5).
-        let window_end = match (n.wo_type, n.due_date) {
-            (WorkOrderType::Pm, Some(due)) => Some(pm_rules::compliance_window(due, 0).1),
-            _ => None,
-        };
-        let r = sqlx::query(
-            "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, requester_id, requester_contact, problem, \
-             assigned_to, vendor_id, downtime_start, due_date, opened_at, assigned_at, took_out_of_service, version, updated_at, \
-             window_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $13, $16) RETURNING id",
-        )
-        .bind(&number).bind(n.wo_type.as_str()).bind(n.priority.as_str()).bind(status.as_str())
-        .bind(n.asset_id.map(|a| a.0)).bind(requester.map(|u| u.0)).bind(&n.requester_contact).bind(&n.problem)
-        .bind(n.assigned_to.map(|u| u.0)).bind(n.vendor_id.map(|v| v.0)).bind(ot(downtime_start)).bind(od(n.due_date))
-        .bind(t(ctx.at)).bind(ot(n.assigned_to.map(|_| ctx.at))).bind(out_of_service.is_some())
-        .bind(od(window_end))
-        .fetch_one(&mut *tx).await.map_err(map_db_err)?;
-        let id = WorkOrderId(r.try_get("id")?);
-        let wo = fetch_work_order(&mut tx, id).await?;
-        append_audit(&mut tx, ctx, "create", "work_order", id.to_string(), None, Some(snapshot(&wo))).await?;
-        if let (Some(a), Some(to)) = (&asset, out_of_service) {
-            set_asset_status(&mut tx, ctx, a.id, to, &format!("repair {number} opened")).await?;
-        }
+        let wo = insert_work_order_tx(&mut tx, ctx, n, requester).await?;
         tx.commit().await?;
         Ok(wo)
     }
@@ -1895,6 +2288,126 @@ impl Store for Impl {
                 })
             })
             .collect()
+    }
+
+    // --- PM procedures -------------------------------------------------------------------
+
+    async fn insert_procedure(&self, ctx: &ChangeContext, n: &NewProcedure) -> StoreResult<Procedure> {
+        let mut tx = begin_write(&self.pool).await?;
+        let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 AS v FROM pm_procedures WHERE code = $1")
+            .bind(&n.code)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("v")?;
+        let id: i64 = sqlx::query("INSERT INTO pm_procedures (code, name, version, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(&n.code)
+            .bind(&n.name)
+            .bind(version)
+            .bind(t(ctx.at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_db_err)?
+            .try_get("id")?;
+        for (i, s) in n.steps.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO pm_procedure_steps (procedure_id, position, kind, instruction, unit, nominal, lower_limit, upper_limit, tolerance_pct) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(i as i32 + 1)
+            .bind(s.kind.as_str())
+            .bind(&s.instruction)
+            .bind(&s.unit)
+            .bind(s.nominal)
+            .bind(s.lower_limit)
+            .bind(s.upper_limit)
+            .bind(s.tolerance_pct)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let p = fetch_procedure(&mut tx, id).await?;
+        append_audit(&mut tx, ctx, "create", "pm_procedure", id.to_string(), None, Some(snapshot(&p))).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    async fn list_procedures(&self, code: Option<&str>) -> StoreResult<Vec<Procedure>> {
+        let mut c = self.pool.acquire().await?;
+        let rows = match code {
+            Some(code) => sqlx::query("SELECT id FROM pm_procedures WHERE code = $1 ORDER BY version DESC LIMIT 500")
+                .bind(code.trim().to_ascii_uppercase())
+                .fetch_all(&mut *c)
+                .await?,
+            None => sqlx::query(
+                "SELECT p.id FROM pm_procedures p WHERE p.version = (SELECT MAX(q.version) FROM pm_procedures q WHERE q.code = p.code) \
+                 ORDER BY p.code LIMIT 500",
+            )
+            .fetch_all(&mut *c)
+            .await?,
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(fetch_procedure(&mut c, r.try_get("id")?).await?);
+        }
+        Ok(out)
+    }
+
+    async fn get_procedure(&self, id: i64) -> StoreResult<Procedure> {
+        let mut c = self.pool.acquire().await?;
+        fetch_procedure(&mut c, id).await
+    }
+
+    async fn set_model_procedure(&self, ctx: &ChangeContext, id: ModelId, code: Option<&str>) -> StoreResult<Option<String>> {
+        let mut tx = begin_write(&self.pool).await?;
+        let Some(row) = sqlx::query("SELECT pm_procedure_code FROM device_models WHERE id = $1").bind(id.0).fetch_optional(&mut *tx).await?
+        else {
+            return Err(StoreError::NotFound(format!("model {id}")));
+        };
+        let before: Option<String> = row.try_get("pm_procedure_code")?;
+        if let Some(code) = code {
+            let found = sqlx::query("SELECT 1 AS one FROM pm_procedures WHERE code = $1").bind(code).fetch_optional(&mut *tx).await?;
+            if found.is_none() {
+                return Err(invalid("pm_procedure_code", format!("no PM procedure with code {code}")));
+            }
+        }
+        sqlx::query("UPDATE device_models SET pm_procedure_code = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(code)
+            .bind(t(ctx.at))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            ctx,
+            "update",
+            "device_model",
+            id.to_string(),
+            Some(snapshot(&serde_json::json!({ "pm_procedure_code": before }))),
+            Some(snapshot(&serde_json::json!({ "pm_procedure_code": code }))),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(code.map(str::to_string))
+    }
+
+    async fn get_model_procedure(&self, id: ModelId) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT pm_procedure_code FROM device_models WHERE id = $1").bind(id.0).fetch_optional(&self.pool).await?;
+        match row {
+            Some(r) => Ok(r.try_get("pm_procedure_code")?),
+            None => Err(StoreError::NotFound(format!("model {id}"))),
+        }
+    }
+
+    async fn record_pm(&self, ctx: &ChangeContext, id: WorkOrderId, req: &PmRecordRequest) -> StoreResult<PmRecord> {
+        let mut tx = begin_write(&self.pool).await?;
+        let record = record_pm_tx(&mut tx, ctx, id, req).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn get_pm_record(&self, id: WorkOrderId) -> StoreResult<PmRecord> {
+        let mut c = self.pool.acquire().await?;
+        fetch_pm_record(&mut c, id).await
     }
 
     // --- reference data ------------------------------------------------------------------

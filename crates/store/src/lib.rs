@@ -241,6 +241,14 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts every asset or none: on the first failure nothing is written and the error names
     /// the 0-based index of the failing asset.
     async fn import_assets(&self, ctx: &ChangeContext, assets: &[NewAsset]) -> Result<usize, (usize, StoreError)>;
+    /// [`Store::import_assets`] with each asset's PM and test-equipment fields (`pm[i]` for
+    /// `assets[i]`; missing entries are empty).
+    async fn import_assets_with_pm(
+        &self,
+        ctx: &ChangeContext,
+        assets: &[NewAsset],
+        pm: &[htm_domain::asset::AssetPmFields],
+    ) -> Result<usize, (usize, StoreError)>;
 
     // Work orders.
     async fn get_work_order(&self, id: WorkOrderId) -> StoreResult<WorkOrder>;
@@ -285,6 +293,34 @@ pub trait Store: Send + Sync + 'static {
         first: jiff::civil::Date,
         last: jiff::civil::Date,
     ) -> StoreResult<Vec<PmComplianceRow>>;
+
+    // PM procedures and recorded PMs.
+    /// Stores a procedure; an existing code gets its next version (versions are immutable).
+    async fn insert_procedure(
+        &self,
+        ctx: &ChangeContext,
+        new: &htm_domain::procedure::NewProcedure,
+    ) -> StoreResult<htm_domain::procedure::Procedure>;
+    /// The latest version of every procedure (`code` = None), or every version of one code, newest first.
+    async fn list_procedures(&self, code: Option<&str>) -> StoreResult<Vec<htm_domain::procedure::Procedure>>;
+    async fn get_procedure(&self, id: i64) -> StoreResult<htm_domain::procedure::Procedure>;
+    /// Sets (or clears) the default PM procedure code of a model.
+    async fn set_model_procedure(
+        &self,
+        ctx: &ChangeContext,
+        id: ModelId,
+        code: Option<&str>,
+    ) -> StoreResult<Option<String>>;
+    async fn get_model_procedure(&self, id: ModelId) -> StoreResult<Option<String>>;
+    /// Records a PM's results (and with `complete`, signs it off, opening a linked repair when
+    /// anything failed), all in one transaction.
+    async fn record_pm(
+        &self,
+        ctx: &ChangeContext,
+        id: WorkOrderId,
+        req: &htm_domain::procedure::PmRecordRequest,
+    ) -> StoreResult<htm_domain::procedure::PmRecord>;
+    async fn get_pm_record(&self, id: WorkOrderId) -> StoreResult<htm_domain::procedure::PmRecord>;
 
     // Reference data.
     /// The current (highest) version of a standard's electrical-safety limit set.

@@ -461,3 +461,127 @@ async fn pm_generation_and_the_completion_report_are_in_the_api() {
         assert_envelope(&b, "validation_failed");
     }
 }
+
+#[tokio::test]
+async fn a_pm_is_recorded_against_its_procedure_through_the_api() {
+    for db in stores().await {
+        let (app, admin, asset, dept) = app(db.store.clone()).await;
+        let tech = app.add_user("bmet2", Role::Technician, None).await;
+        let body = json!({"code": "DEFIB-PM", "name": "Defibrillator semi-annual PM", "steps": [
+            {"kind": "check", "instruction": "Inspect paddles, cables and housing"},
+            {"kind": "measurement", "instruction": "Delivered energy at 200 J", "unit": "J", "nominal": 200, "tolerance_pct": 15},
+            {"kind": "electrical_safety", "instruction": "IEC 62353 recurrent test"}
+        ]});
+        let (s, proc) = app.call("POST", "/api/v1/procedures", Some(&admin), Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CREATED, "{}: {proc}", db.name);
+        assert_eq!(proc["version"], 1);
+        let (s, b) = app.call("POST", "/api/v1/procedures", Some(&tech), Some(body)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        let (s, b) = app
+            .call("POST", "/api/v1/procedures", Some(&admin), Some(json!({"code": "X", "name": "empty", "steps": []})))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let (s, list) = app.call("GET", "/api/v1/procedures?code=defib-pm", Some(&tech), None).await;
+        assert_eq!((s, list.as_array().unwrap().len()), (StatusCode::OK, 1), "{list}");
+        let (s, one) = app.call("GET", &format!("/api/v1/procedures/{}", proc["id"]), Some(&tech), None).await;
+        assert_eq!((s, one["steps"][1]["tolerance_pct"].as_f64()), (StatusCode::OK, Some(15.0)), "{one}");
+
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        let (s, b) = app
+            .call(
+                "PUT",
+                &format!("/api/v1/models/{}/procedure", a["model"]["id"]),
+                Some(&admin),
+                Some(json!({"pm_procedure_code": "defib-pm"})),
+            )
+            .await;
+        assert_eq!((s, b["pm_procedure_code"].as_str()), (StatusCode::OK, Some("DEFIB-PM")), "{b}");
+        let (s, a) = app
+            .call(
+                "PATCH",
+                &format!("/api/v1/assets/{asset}"),
+                Some(&admin),
+                Some(json!({"version": a["version"], "protection_class": "I", "applied_part": "CF"})),
+            )
+            .await;
+        assert_eq!(
+            (s, a["protection_class"].as_str(), a["applied_part"].as_str()),
+            (StatusCode::OK, Some("I"), Some("CF")),
+            "{a}"
+        );
+        let (_, an) = app
+            .call(
+                "POST",
+                "/api/v1/assets",
+                Some(&admin),
+                Some(json!({"asset_tag": "TEQ-0001", "model_id": a["model"]["id"], "department_id": dept})),
+            )
+            .await;
+        let (s, an) = app
+            .call(
+                "PATCH",
+                &format!("/api/v1/assets/{}", an["id"]),
+                Some(&admin),
+                Some(json!({"version": an["version"], "calibration_due": "2021-06-30"})),
+            )
+            .await;
+        assert_eq!((s, an["calibration_due"].as_str()), (StatusCode::OK, Some("2021-06-30")), "{an}");
+
+        let (_, wo) = app
+            .call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&tech),
+                Some(json!({"wo_type": "pm", "asset_id": asset, "problem": "Semi-annual PM"})),
+            )
+            .await;
+        let (s, wo) = app
+            .call(
+                "POST",
+                &format!("/api/v1/work-orders/{}/transitions", wo["id"]),
+                Some(&tech),
+                Some(json!({"to": "in_progress"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{wo}");
+        let steps = proc["steps"].as_array().unwrap();
+        let mut rec = json!({
+            "version": wo["version"],
+            "steps": [{"step_id": steps[0]["id"], "passed": true}, {"step_id": steps[1]["id"], "value": 230.0}],
+            "esa": {"standard": "iec62353", "readings": [{"limit_id": 1, "value": 300.0}, {"limit_id": 11, "value": 50.0}]},
+            "test_equipment": [an["id"]],
+            "complete": true
+        });
+        let path = format!("/api/v1/work-orders/{}/pm-record", wo["id"]);
+        let (s, b) = app.call("POST", &path, Some(&tech), Some(rec.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {b}", db.name);
+        assert_envelope(&b, "validation_failed");
+        let m = b["error"]["message"].as_str().unwrap();
+        assert!(m.contains("TEQ-0001") && m.contains("2021-06-30"), "{m}");
+
+        rec["test_equipment"] = json!([]);
+        let (s, r) = app.call("POST", &path, Some(&tech), Some(rec)).await;
+        assert_eq!(s, StatusCode::OK, "{}: {r}", db.name);
+        assert_eq!(
+            (r["work_order"]["status"].as_str(), r["work_order"]["result"].as_str()),
+            (Some("completed"), Some("pass")),
+            "{r}"
+        );
+        assert_eq!(r["results"][1]["limit_text"], "200 J ± 15 %");
+        assert_eq!(r["results"][2]["readings"][1]["comparator"], "<=");
+        let (s, again) =
+            app.call("GET", &format!("/api/v1/work-orders/{}/pm-results", wo["id"]), Some(&tech), None).await;
+        assert_eq!((s, &again), (StatusCode::OK, &r));
+
+        let (_, doc) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+        for p in [
+            "/procedures",
+            "/procedures/{id}",
+            "/models/{id}/procedure",
+            "/work-orders/{id}/pm-record",
+            "/work-orders/{id}/pm-results",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+        }
+    }
+}

@@ -84,6 +84,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_asset_pm_schedules))
         .routes(routes!(generate_pm))
         .routes(routes!(pm_compliance))
+        .routes(routes!(list_procedures, create_procedure))
+        .routes(routes!(get_procedure))
+        .routes(routes!(set_model_procedure))
+        .routes(routes!(record_pm))
+        .routes(routes!(pm_results))
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.
@@ -869,4 +874,95 @@ async fn pm_compliance(
 ) -> ApiResult<Out<htm_service::pm::PmComplianceReport>> {
     let month = htm_domain::pm::Month::parse(&q.month)?;
     Ok(Out(state.services.pm_compliance(&p, month).await?))
+}
+
+// --- PM procedures and recording a PM --------------------------------------------------------
+
+/// Create a PM procedure. Posting an existing code creates its next version (versions are immutable).
+#[utoipa::path(post, path = "/procedures", tag = "planned maintenance", request_body = htm_domain::procedure::NewProcedure,
+    responses((status = 201, body = htm_domain::procedure::Procedure), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn create_procedure(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Json(n): Json<htm_domain::procedure::NewProcedure>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Out(state.services.create_procedure(&p, n).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProcedureQuery {
+    /// Every version of this code (newest first); without it, the latest version of every procedure.
+    pub code: Option<String>,
+}
+
+/// PM procedures with their steps: the latest versions, or every version of one code.
+#[utoipa::path(get, path = "/procedures", tag = "planned maintenance", params(ProcedureQuery),
+    responses((status = 200, body = Vec<htm_domain::procedure::Procedure>), (status = 403, body = ErrorEnvelope)))]
+async fn list_procedures(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Query(q): Query<ProcedureQuery>,
+) -> ApiResult<Out<Vec<htm_domain::procedure::Procedure>>> {
+    Ok(Out(state.services.list_procedures(&p, q.code.as_deref()).await?))
+}
+
+/// One procedure version with its steps.
+#[utoipa::path(get, path = "/procedures/{id}", tag = "planned maintenance", params(("id" = i64, Path)),
+    responses((status = 200, body = htm_domain::procedure::Procedure), (status = 404, body = ErrorEnvelope)))]
+async fn get_procedure(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<htm_domain::procedure::Procedure>> {
+    Ok(Out(state.services.get_procedure(&p, id).await?))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ModelProcedure {
+    /// The default PM procedure code for every asset of the model; null clears it.
+    pub pm_procedure_code: Option<String>,
+}
+
+/// Set (or clear) a model's default PM procedure code. An asset's own `pm_procedure_code` overrides it.
+#[utoipa::path(put, path = "/models/{id}/procedure", tag = "catalogue", params(("id" = i64, Path)), request_body = ModelProcedure,
+    responses((status = 200, body = ModelProcedure), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn set_model_procedure(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<ModelProcedure>,
+) -> ApiResult<Out<ModelProcedure>> {
+    let code = state.services.set_model_procedure(&p, ModelId(id), b.pm_procedure_code.as_deref()).await?;
+    Ok(Out(ModelProcedure { pm_procedure_code: code }))
+}
+
+/// Record a PM's results against its procedure; with `complete: true`, sign it off.
+///
+/// Only for PM work orders in progress. 422 when the asset has no procedure, a step is missing,
+/// an ESA limit does not belong to the standard or apply to the asset's protection class and
+/// applied part (or those are not set), or — at sign-off — test equipment is past its
+/// calibration due date (field `test_equipment`, naming its asset tag and due date); nothing is
+/// written then. A signed-off PM with a failed step completes with result `fail`, takes the asset
+/// out of service and opens a linked high-priority repair.
+#[utoipa::path(post, path = "/work-orders/{id}/pm-record", tag = "planned maintenance", params(("id" = i64, Path)),
+    request_body = htm_domain::procedure::PmRecordRequest,
+    responses((status = 200, body = htm_domain::procedure::PmRecord), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+async fn record_pm(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+    Json(req): Json<htm_domain::procedure::PmRecordRequest>,
+) -> ApiResult<Out<htm_domain::procedure::PmRecord>> {
+    Ok(Out(state.services.record_pm(&p, WorkOrderId(id), req).await?))
+}
+
+/// A PM's recorded results: procedure version, test equipment, judged steps and readings.
+#[utoipa::path(get, path = "/work-orders/{id}/pm-results", tag = "planned maintenance", params(("id" = i64, Path)),
+    responses((status = 200, body = htm_domain::procedure::PmRecord), (status = 404, body = ErrorEnvelope)))]
+async fn pm_results(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<htm_domain::procedure::PmRecord>> {
+    Ok(Out(state.services.pm_results(&p, WorkOrderId(id)).await?))
 }

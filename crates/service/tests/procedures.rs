@@ -1,0 +1,411 @@
+//! PM procedures and recording a PM against one, on both back ends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use htm_domain::asset::{AssetPatch, AssetStatus, NewAsset};
+use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::esa::{AppliedPartType, EsaStandard, ProtectionClass};
+use htm_domain::ids::*;
+use htm_domain::org::*;
+use htm_domain::procedure::{
+    EsaInput, EsaReadingInput, NewProcedure, NewProcedureStep, PmRecordRequest, Procedure, StepInput, StepKind,
+};
+use htm_domain::user::{NewUser, Role};
+use htm_domain::work_order::{NewWorkOrder, Priority, TransitionRequest, WorkOrderStatus, WorkOrderType, WorkResult};
+use htm_service::{Principal, ServiceError, Services};
+use htm_store::WorkOrderFilter;
+use htm_test_support::stores;
+
+// IEC 62353 limit rows shipped in migration 0002.
+const PE_NON_DETACHABLE_300_MOHM: i64 = 1;
+const AP_LEAKAGE_BF_5000_UA: i64 = 10;
+const AP_LEAKAGE_CF_50_UA: i64 = 11;
+const NFPA_GROUND_500_MOHM: i64 = 15;
+
+struct Shop {
+    s: Services,
+    sys: Principal,
+    tech: Principal,
+    model: ModelId,
+    dept: DepartmentId,
+}
+
+async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
+    let s = Services::new(store, Default::default());
+    let sys = Principal::system();
+    let site =
+        s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
+    let b =
+        s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
+    let d = s
+        .create_department(
+            &sys,
+            NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() },
+        )
+        .await
+        .unwrap();
+    let m = s.create_manufacturer(&sys, NewManufacturer { name: "BD".into() }).await.unwrap();
+    let model = s
+        .create_model(
+            &sys,
+            NewDeviceModel {
+                manufacturer_id: m.id,
+                model_number: "8015".into(),
+                name: "Alaris PC unit".into(),
+                category: "Pump, infusion".into(),
+                nomenclature_system: None,
+                nomenclature_code: None,
+                fda_product_code: Some("FRN".into()),
+                fda_class: None,
+                expected_life_years: Some(8),
+                high_risk: true,
+                life_support: false,
+            },
+        )
+        .await
+        .unwrap();
+    let u = s
+        .add_user_as_system(NewUser {
+            username: "bmet1".into(),
+            display_name: "B. Met".into(),
+            role: Role::Technician,
+            email: None,
+            vendor_id: None,
+            password: "Good-Password-1".into(),
+        })
+        .await
+        .unwrap();
+    Shop { s, sys, tech: Principal { user: u }, model: model.id, dept: d.id }
+}
+
+fn step(kind: StepKind, instruction: &str) -> NewProcedureStep {
+    NewProcedureStep {
+        kind,
+        instruction: instruction.into(),
+        unit: None,
+        nominal: None,
+        lower_limit: None,
+        upper_limit: None,
+        tolerance_pct: None,
+    }
+}
+
+fn pump_procedure() -> NewProcedure {
+    NewProcedure {
+        code: "ip-annual".into(),
+        name: "Infusion pump annual PM".into(),
+        steps: vec![
+            step(StepKind::Check, "Inspect housing, door latch and power cord"),
+            NewProcedureStep {
+                unit: Some("mL/h".into()),
+                nominal: Some(100.0),
+                tolerance_pct: Some(5.0),
+                ..step(StepKind::Measurement, "Flow rate at 100 mL/h")
+            },
+            step(StepKind::ElectricalSafety, "Electrical safety test (IEC 62353)"),
+        ],
+    }
+}
+
+impl Shop {
+    /// An in-service Class I / CF infusion pump.
+    async fn pump(&self, tag: &str) -> AssetId {
+        let n: NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": tag, "model_id": self.model.0, "department_id": self.dept.0}),
+        )
+        .unwrap();
+        let a = self.s.create_asset(&self.sys, n).await.unwrap();
+        let p = AssetPatch {
+            version: a.version,
+            protection_class: Some(Some(ProtectionClass::I)),
+            applied_part: Some(Some(AppliedPartType::Cf)),
+            ..Default::default()
+        };
+        self.s.update_asset(&self.sys, a.id, p).await.unwrap().id
+    }
+
+    /// An analyzer (test equipment) with a calibration due date.
+    async fn analyzer(&self, tag: &str, due: jiff::civil::Date) -> AssetId {
+        let n: NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": tag, "model_id": self.model.0, "department_id": self.dept.0}),
+        )
+        .unwrap();
+        let a = self.s.create_asset(&self.sys, n).await.unwrap();
+        let p = AssetPatch { version: a.version, calibration_due: Some(Some(due)), ..Default::default() };
+        let a = self.s.update_asset(&self.sys, a.id, p).await.unwrap();
+        assert_eq!(a.calibration_due, Some(due));
+        a.id
+    }
+
+    /// A PM work order on `asset`, started by the technician.
+    async fn started_pm(&self, asset: AssetId) -> (WorkOrderId, i64) {
+        let n = NewWorkOrder {
+            wo_type: WorkOrderType::Pm,
+            priority: Priority::Normal,
+            asset_id: Some(asset),
+            problem: "Annual PM".into(),
+            requester_contact: None,
+            assigned_to: None,
+            vendor_id: None,
+            due_date: None,
+        };
+        let wo = self.s.create_work_order(&self.tech, n).await.unwrap();
+        let wo = self
+            .s
+            .transition_work_order(
+                &self.tech,
+                wo.id,
+                TransitionRequest { to: "in_progress".into(), ..Default::default() },
+            )
+            .await
+            .unwrap();
+        (wo.id, wo.version)
+    }
+}
+
+fn record(p: &Procedure, version: i64, flow: f64, readings: &[(i64, f64)], equipment: Vec<AssetId>) -> PmRecordRequest {
+    PmRecordRequest {
+        version,
+        steps: vec![
+            StepInput { step_id: p.steps[0].id, passed: Some(true), ..Default::default() },
+            StepInput { step_id: p.steps[1].id, value: Some(flow), ..Default::default() },
+        ],
+        esa: Some(EsaInput {
+            standard: EsaStandard::Iec62353,
+            readings: readings.iter().map(|&(limit_id, value)| EsaReadingInput { limit_id, value }).collect(),
+        }),
+        test_equipment: equipment,
+        complete: true,
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+fn message(e: &ServiceError) -> String {
+    e.to_string()
+}
+
+#[tokio::test]
+async fn a_passing_pm_at_the_exact_limits_is_completed_with_its_results() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let proc = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        assert_eq!((proc.code.as_str(), proc.version, proc.steps.len()), ("IP-ANNUAL", 1, 3));
+        shop.s.set_model_procedure(&shop.sys, shop.model, Some("IP-ANNUAL")).await.unwrap();
+        let pump = shop.pump("PUMP-001").await;
+        let analyzer = shop.analyzer("TEQ-ESA-01", today().checked_add(jiff::ToSpan::days(30)).unwrap()).await;
+        let (id, version) = shop.started_pm(pump).await;
+
+        // 95 mL/h is exactly −5 %; 300 mΩ and 50 µA are exactly at the IEC 62353 limits.
+        let req = record(
+            &proc,
+            version,
+            95.0,
+            &[(PE_NON_DETACHABLE_300_MOHM, 300.0), (AP_LEAKAGE_CF_50_UA, 50.0)],
+            vec![analyzer],
+        );
+        let r = shop.s.record_pm(&shop.tech, id, req).await.unwrap();
+        assert_eq!(r.work_order.status, WorkOrderStatus::Completed, "{}", db.name);
+        assert_eq!(r.work_order.result, Some(WorkResult::Pass));
+        assert_eq!(r.work_order.work_performed.as_deref(), Some("PM per procedure IP-ANNUAL v1: 3 steps, 0 failed"));
+        assert_eq!((r.procedure_id, r.procedure_version), (Some(proc.id), Some(1)));
+        assert_eq!(r.linked_work_order_id, None);
+        assert_eq!(r.test_equipment, vec![analyzer]);
+        assert!(r.results.iter().all(|s| s.passed), "{:?}", r.results);
+        assert_eq!(r.results[1].limit_text.as_deref(), Some("100 mL/h ± 5 %"));
+        assert_eq!(r.results[2].readings.len(), 2);
+        assert_eq!(r.results[2].readings[1].limit, 50.0);
+        assert_eq!(shop.s.pm_results(&shop.tech, id).await.unwrap(), r, "{}: read back as recorded", db.name);
+        assert_eq!(shop.s.get_asset(&shop.sys, pump).await.unwrap().status, AssetStatus::InService);
+        assert!(shop.s.verify_audit().await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_failed_step_fails_the_pm_takes_the_asset_out_and_opens_one_linked_repair() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let proc = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        let pump = shop.pump("PUMP-002").await;
+        // The per-asset override.
+        let a = shop.s.get_asset(&shop.sys, pump).await.unwrap();
+        let p =
+            AssetPatch { version: a.version, pm_procedure_code: Some(Some("ip-annual".into())), ..Default::default() };
+        assert_eq!(
+            shop.s.update_asset(&shop.sys, pump, p).await.unwrap().pm_procedure_code.as_deref(),
+            Some("IP-ANNUAL")
+        );
+        let (id, version) = shop.started_pm(pump).await;
+
+        // 50.1 µA applied-part leakage on a CF part fails.
+        let req =
+            record(&proc, version, 100.0, &[(PE_NON_DETACHABLE_300_MOHM, 120.0), (AP_LEAKAGE_CF_50_UA, 50.1)], vec![]);
+        let r = shop.s.record_pm(&shop.tech, id, req).await.unwrap();
+        assert_eq!(r.work_order.status, WorkOrderStatus::Completed, "{}", db.name);
+        assert_eq!(r.work_order.result, Some(WorkResult::Fail));
+        assert_eq!(r.work_order.work_performed.as_deref(), Some("PM per procedure IP-ANNUAL v1: 3 steps, 1 failed"));
+        assert!(!r.results[2].passed && !r.results[2].readings[1].passed && r.results[2].readings[0].passed);
+        let linked = r.linked_work_order_id.expect("a linked repair");
+        assert_eq!(shop.s.get_asset(&shop.sys, pump).await.unwrap().status, AssetStatus::OutOfService, "{}", db.name);
+
+        let f = WorkOrderFilter { asset_id: Some(pump), wo_type: Some(WorkOrderType::Repair), ..Default::default() };
+        let repairs =
+            shop.s.list_work_orders(&shop.sys, f, htm_domain::page::PageRequest::first(10)).await.unwrap().items;
+        assert_eq!(repairs.len(), 1, "{}: exactly one repair", db.name);
+        assert_eq!(repairs[0].id, linked);
+        assert_eq!(repairs[0].priority, Priority::High);
+        assert!(repairs[0].took_out_of_service);
+        assert!(repairs[0].problem.contains("applied_part_leakage 50.1 uA (limit <= 50 uA)"), "{}", repairs[0].problem);
+        assert!(repairs[0].problem.contains(&r.work_order.number), "{}", repairs[0].problem);
+        assert!(shop.s.verify_audit().await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn readings_against_limits_that_do_not_apply_are_refused() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let proc = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        let pump = shop.pump("PUMP-003").await;
+        let (id, version) = shop.started_pm(pump).await;
+
+        // No procedure on the asset or its model yet.
+        let e = shop.s.record_pm(&shop.tech, id, record(&proc, version, 100.0, &[], vec![])).await.unwrap_err();
+        assert!(
+            matches!(e, ServiceError::Validation(_)) && message(&e).contains("no PM procedure"),
+            "{}: {e}",
+            db.name
+        );
+        shop.s.set_model_procedure(&shop.sys, shop.model, Some("IP-ANNUAL")).await.unwrap();
+
+        // A BF limit on a CF device.
+        let e = shop
+            .s
+            .record_pm(&shop.tech, id, record(&proc, version, 100.0, &[(AP_LEAKAGE_BF_5000_UA, 10.0)], vec![]))
+            .await
+            .unwrap_err();
+        assert!(message(&e).contains("does not apply to asset PUMP-003"), "{}: {e}", db.name);
+        // An NFPA 99 limit submitted as IEC 62353.
+        let e = shop
+            .s
+            .record_pm(&shop.tech, id, record(&proc, version, 100.0, &[(NFPA_GROUND_500_MOHM, 10.0)], vec![]))
+            .await
+            .unwrap_err();
+        assert!(message(&e).contains("NFPA 99"), "{}: {e}", db.name);
+        // Without the asset's protection class, ESA readings cannot be judged.
+        let a = shop.s.get_asset(&shop.sys, pump).await.unwrap();
+        let p = AssetPatch { version: a.version, protection_class: Some(None), ..Default::default() };
+        shop.s.update_asset(&shop.sys, pump, p).await.unwrap();
+        let e = shop
+            .s
+            .record_pm(&shop.tech, id, record(&proc, version, 100.0, &[(AP_LEAKAGE_CF_50_UA, 10.0)], vec![]))
+            .await
+            .unwrap_err();
+        assert!(message(&e).contains("protection_class"), "{}: {e}", db.name);
+
+        let wo = shop.s.get_work_order(&shop.sys, id).await.unwrap();
+        assert_eq!((wo.status, wo.version), (WorkOrderStatus::InProgress, version), "{}: nothing written", db.name);
+        assert!(shop.s.pm_results(&shop.sys, id).await.unwrap().results.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn sign_off_with_an_out_of_calibration_analyzer_is_refused_and_writes_nothing() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let proc = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        shop.s.set_model_procedure(&shop.sys, shop.model, Some("IP-ANNUAL")).await.unwrap();
+        let pump = shop.pump("PUMP-004").await;
+        let expired = jiff::civil::date(2020, 1, 31);
+        let analyzer = shop.analyzer("TEQ-ESA-09", expired).await;
+        let (id, version) = shop.started_pm(pump).await;
+        let audit_before = shop.s.verify_audit().await.unwrap().unwrap();
+
+        let req = record(&proc, version, 100.0, &[(AP_LEAKAGE_CF_50_UA, 10.0)], vec![analyzer]);
+        let e = shop.s.record_pm(&shop.tech, id, req.clone()).await.unwrap_err();
+        let m = message(&e);
+        assert!(matches!(e, ServiceError::Validation(_)), "{}: {e}", db.name);
+        assert!(m.contains("TEQ-ESA-09") && m.contains("2020-01-31"), "{}: {m}", db.name);
+
+        let wo = shop.s.get_work_order(&shop.sys, id).await.unwrap();
+        assert_eq!((wo.status, wo.version), (WorkOrderStatus::InProgress, version), "{}", db.name);
+        let r = shop.s.pm_results(&shop.sys, id).await.unwrap();
+        assert!(r.results.is_empty() && r.test_equipment.is_empty() && r.procedure_id.is_none(), "{}", db.name);
+        assert_eq!(shop.s.verify_audit().await.unwrap().unwrap(), audit_before, "{}: no audit event", db.name);
+
+        // Saving results without sign-off is allowed (the instrument is recorded).
+        let saved = shop.s.record_pm(&shop.tech, id, PmRecordRequest { complete: false, ..req }).await.unwrap();
+        assert_eq!(saved.work_order.status, WorkOrderStatus::InProgress);
+        assert_eq!(saved.test_equipment, vec![analyzer]);
+    }
+}
+
+#[tokio::test]
+async fn a_new_procedure_version_does_not_change_a_completed_pm() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let v1 = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        shop.s.set_model_procedure(&shop.sys, shop.model, Some("IP-ANNUAL")).await.unwrap();
+        let pump = shop.pump("PUMP-005").await;
+        let (id, version) = shop.started_pm(pump).await;
+        let req = record(&v1, version, 101.0, &[(AP_LEAKAGE_CF_50_UA, 10.0)], vec![]);
+        shop.s.record_pm(&shop.tech, id, req).await.unwrap();
+
+        let mut changed = pump_procedure();
+        changed.steps.insert(1, step(StepKind::Check, "Verify occlusion alarm"));
+        let v2 = shop.s.create_procedure(&shop.sys, changed).await.unwrap();
+        assert_eq!((v2.code.as_str(), v2.version, v2.steps.len()), ("IP-ANNUAL", 2, 4), "{}", db.name);
+        assert_eq!(shop.s.get_procedure(&shop.sys, v1.id).await.unwrap(), v1, "{}: v1 is unchanged", db.name);
+
+        let kept = shop.s.pm_results(&shop.sys, id).await.unwrap();
+        assert_eq!((kept.procedure_id, kept.procedure_version), (Some(v1.id), Some(1)), "{}", db.name);
+        assert_eq!(kept.results.len(), 3);
+
+        let latest = shop.s.list_procedures(&shop.sys, None).await.unwrap();
+        assert_eq!(latest.iter().map(|p| p.version).collect::<Vec<_>>(), vec![2]);
+        let all = shop.s.list_procedures(&shop.sys, Some("ip-annual")).await.unwrap();
+        assert_eq!(all.iter().map(|p| p.version).collect::<Vec<_>>(), vec![2, 1]);
+
+        // The next PM is performed to v2.
+        let (next, version) = shop.started_pm(pump).await;
+        let mut req = record(&v2, version, 100.0, &[(AP_LEAKAGE_CF_50_UA, 10.0)], vec![]);
+        req.steps.push(StepInput { step_id: v2.steps[2].id, value: Some(100.0), ..Default::default() });
+        req.steps[1] = StepInput { step_id: v2.steps[1].id, passed: Some(true), ..Default::default() };
+        let r = shop.s.record_pm(&shop.tech, next, req).await.unwrap();
+        assert_eq!(r.procedure_version, Some(2), "{}", db.name);
+        assert_eq!(r.work_order.result, Some(WorkResult::Pass));
+    }
+}
+
+#[tokio::test]
+async fn pm_and_test_equipment_fields_travel_through_csv() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let csv = "asset_tag,manufacturer,model_number,department_cost_center,pm_procedure_code,protection_class,applied_part,calibration_due\n\
+                   PUMP-101,BD,8015,6100,ip-annual,I,CF,\n\
+                   TEQ-201,BD,8015,6100,,,,2027-03-31\n";
+        assert_eq!(shop.s.import_assets_csv(&shop.sys, csv.as_bytes()).await.unwrap(), 2, "{}", db.name);
+        let a = shop.s.get_asset_by_tag(&shop.sys, "PUMP-101").await.unwrap();
+        assert_eq!(a.pm_procedure_code.as_deref(), Some("IP-ANNUAL"));
+        assert_eq!((a.protection_class, a.applied_part), (Some(ProtectionClass::I), Some(AppliedPartType::Cf)));
+        let t = shop.s.get_asset_by_tag(&shop.sys, "TEQ-201").await.unwrap();
+        assert_eq!(t.calibration_due, Some(jiff::civil::date(2027, 3, 31)));
+
+        let bad =
+            "asset_tag,manufacturer,model_number,department_cost_center,protection_class\nPUMP-102,BD,8015,6100,III\n";
+        assert!(shop.s.import_assets_csv(&shop.sys, bad.as_bytes()).await.is_err());
+
+        let mut out = Vec::new();
+        shop.s.export_assets_csv(&shop.sys, &Default::default(), &mut out).await.unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.ends_with("notes,pm_procedure_code,protection_class,applied_part,calibration_due,version"),
+            "{header}"
+        );
+        assert!(text.contains(",IP-ANNUAL,I,CF,,"), "{text}");
+        assert!(text.contains(",2027-03-31,"), "{text}");
+    }
+}
