@@ -13,13 +13,15 @@ use crate::time::{
     DAY, HOUR, MINUTE, date_of, day_of, is_weekend, month_first_day, month_index, month_last_day, next_business_day,
     prev_business_day, ts, years_before,
 };
-use htm_domain::asset::{AssetFields, AssetStatus, Udi};
+use htm_domain::asset::{AssetFields, AssetPmFields, AssetStatus, Udi};
 use htm_domain::catalog::{DeviceModel, FdaClass, Manufacturer, Vendor};
+use htm_domain::esa::{AppliedPartType, ProtectionClass};
 use htm_domain::ids::{
     AssetId, BuildingId, DepartmentId, LocationId, ManufacturerId, ModelId, SiteId, UserId, VendorId, WorkOrderId,
 };
 use htm_domain::org::{Building, Department, Location, Site};
 use htm_domain::pm::{Month, PmOutcome, PmSchedule, ScheduleBasis, compliance_window};
+use htm_domain::procedure::{MeasurementLimits, Procedure, ProcedureStep, StepKind};
 use htm_domain::seed::{Dataset, SeedAsset, SeedUser};
 use htm_domain::user::{Role, User};
 use htm_domain::work_order::{
@@ -139,6 +141,8 @@ struct Gen {
     models_by_row: Vec<Vec<usize>>,
     model_gtin: Vec<String>,
     model_mfr_name: Vec<String>,
+    /// Model index → (protection class, applied part) from its catalogue row.
+    model_esa: Vec<(Option<ProtectionClass>, Option<AppliedPartType>)>,
     assets: Vec<AssetRt>,
     drafts: Vec<Draft>,
     /// Person index → (active from day, active until day).
@@ -164,6 +168,7 @@ pub fn generate(today: Date, password_hash: &str) -> Dataset {
         models_by_row: Vec::new(),
         model_gtin: Vec::new(),
         model_mfr_name: Vec::new(),
+        model_esa: Vec::new(),
         assets: Vec::new(),
         drafts: Vec::new(),
         active: Vec::new(),
@@ -328,8 +333,25 @@ impl Gen {
 
     fn companies_and_models(&mut self) {
         let mut seen: HashSet<(String, String)> = HashSet::new();
-        for entry in &self.catalog {
+        for (row, entry) in self.catalog.iter().enumerate() {
             let mut list = Vec::new();
+            let class = ProtectionClass::parse(&entry.protection_class).ok();
+            let ap = AppliedPartType::parse(&entry.applied_part_type).ok();
+            let procedure = if entry.typical_pm_interval_months.unwrap_or(0) > 0 {
+                let id = self.ds.procedures.len() as i64 + 1;
+                let code = format!("PM-{:03}", row + 1);
+                self.ds.procedures.push(demo_procedure(
+                    id,
+                    &code,
+                    &entry.category,
+                    class,
+                    ap,
+                    ts(self.window_start * DAY),
+                ));
+                Some(code)
+            } else {
+                None
+            };
             for m in &entry.typical_manufacturers_models {
                 let mi = match self.ds.manufacturers.iter().position(|x| x.name == m.manufacturer) {
                     Some(i) => i,
@@ -373,6 +395,10 @@ impl Gen {
                 let data = format!("002{:05}{:05}", (mi as i64 + 1) * 131 % 100_000, id);
                 self.model_gtin.push(gs1::gtin14(&data).unwrap_or_default());
                 self.model_mfr_name.push(m.manufacturer.clone());
+                self.model_esa.push((class, ap));
+                if let Some(code) = &procedure {
+                    self.ds.model_procedures.push((ModelId(id), code.clone()));
+                }
                 list.push(self.ds.models.len() - 1);
             }
             self.models_by_row.push(list);
@@ -1567,6 +1593,12 @@ impl Gen {
                     notes: a.notes.clone(),
                 },
                 created_at: ts(a.acq_day * DAY + 10 * HOUR),
+                pm: AssetPmFields {
+                    pm_procedure_code: None,
+                    protection_class: self.model_esa.get(a.model).and_then(|e| e.0),
+                    applied_part: self.model_esa.get(a.model).and_then(|e| e.1),
+                    calibration_due: None,
+                },
             });
         }
         // Sort by opening time through an index: drafts are large to move around.
@@ -1843,5 +1875,93 @@ fn location_hints(key: &str) -> &'static [&'static str] {
         "ANES" | "LIGHT" | "ORT" => &["OR 0", "OR 1", "L&D OR", "ASC OR"],
         "CEN" => &["Nurse Station", "Clean Utility", "Control Room"],
         _ => &[],
+    }
+}
+
+/// The demo's PM procedure for a catalogue category: inspection and function checks, a
+/// performance measurement where the category has a well-known one (REFERENCE-style values: flow
+/// ± 5 %, NIBP ± 3 mmHg, delivered energy ± 15 %, SpO2 ± 2 points, tidal volume ± 10 %, ESU
+/// output ± 20 %), and an electrical safety test when the device has mains power or an F-type
+/// applied part.
+fn demo_procedure(
+    id: i64,
+    code: &str,
+    category: &str,
+    class: Option<ProtectionClass>,
+    ap: Option<AppliedPartType>,
+    created_at: jiff::Timestamp,
+) -> Procedure {
+    let c = category.to_lowercase();
+    let mut steps: Vec<(StepKind, String, Option<&str>, MeasurementLimits)> = vec![
+        (
+            StepKind::Check,
+            "Inspect housing, mounts, cords, connectors and labels; clean; check accessories".into(),
+            None,
+            MeasurementLimits::default(),
+        ),
+        (
+            StepKind::Check,
+            "Power-on self test, controls and alarms function as specified".into(),
+            None,
+            MeasurementLimits::default(),
+        ),
+    ];
+    let pct = |nominal: f64, p: f64| MeasurementLimits {
+        nominal: Some(nominal),
+        tolerance_pct: Some(p),
+        ..Default::default()
+    };
+    let abs = |lo: f64, hi: f64, nominal: f64| MeasurementLimits {
+        nominal: Some(nominal),
+        lower_limit: Some(lo),
+        upper_limit: Some(hi),
+        tolerance_pct: None,
+    };
+    let measurement = if c.contains("infusion pump") {
+        Some(("Flow-rate accuracy at 100 mL/h (analyzer)", "mL/h", pct(100.0, 5.0)))
+    } else if c.contains("defibrillator") || c.contains("aed") {
+        Some(("Delivered energy into 50 ohm at the 200 J setting", "J", pct(200.0, 15.0)))
+    } else if c.contains("oximeter") || c.contains("spo2") {
+        Some(("SpO2 reading with the simulator set to 97 %", "%", abs(95.0, 99.0, 97.0)))
+    } else if c.contains("monitor") || c.contains("blood pressure") {
+        Some(("NIBP reading with the simulator set to 120 mmHg", "mmHg", abs(117.0, 123.0, 120.0)))
+    } else if c.contains("ventilator") {
+        Some(("Delivered tidal volume at a 500 mL setting", "mL", pct(500.0, 10.0)))
+    } else if c.contains("electrosurgical") {
+        Some(("Output power into 300 ohm at the 50 W setting", "W", pct(50.0, 20.0)))
+    } else {
+        None
+    };
+    if let Some((text, unit, limits)) = measurement {
+        steps.push((StepKind::Measurement, text.into(), Some(unit), limits));
+    }
+    let mains = matches!(class, Some(ProtectionClass::I | ProtectionClass::II));
+    let f_type = matches!(ap, Some(AppliedPartType::Bf | AppliedPartType::Cf));
+    if mains || f_type {
+        steps.push((
+            StepKind::ElectricalSafety,
+            "Electrical safety test (IEC 62353)".into(),
+            None,
+            MeasurementLimits::default(),
+        ));
+    }
+    Procedure {
+        id,
+        code: code.into(),
+        name: format!("PM — {category}"),
+        version: 1,
+        created_at,
+        steps: steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, instruction, unit, limits))| ProcedureStep {
+                id: id * 10 + i as i64,
+                position: i as i32 + 1,
+                kind,
+                instruction,
+                unit: unit.map(str::to_string),
+                limits,
+            })
+            .collect(),
     }
 }

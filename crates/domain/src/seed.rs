@@ -24,6 +24,8 @@ pub struct SeedAsset {
     pub fields: AssetFields,
     /// When the asset record was created (its receipt into inventory).
     pub created_at: Timestamp,
+    /// PM procedure override, protection class, applied part, calibration due date.
+    pub pm: crate::asset::AssetPmFields,
 }
 
 /// Every table's rows, with ids assigned by the producer. In `DeviceModel` the `manufacturer`
@@ -43,5 +45,9 @@ pub struct Dataset {
     pub assets: Vec<SeedAsset>,
     /// PM schedules (ids assigned by the producer); scheduled PM work orders refer to them.
     pub pm_schedules: Vec<crate::pm::PmSchedule>,
+    /// PM procedures with their steps (ids assigned by the producer).
+    pub procedures: Vec<crate::procedure::Procedure>,
+    /// (model, procedure code): the default procedure of every asset of the model.
+    pub model_procedures: Vec<(crate::ids::ModelId, String)>,
     pub work_orders: Vec<WorkOrder>,
 }

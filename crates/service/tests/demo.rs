@@ -64,5 +64,70 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
             "{}: seeds only an empty database",
             db.name
         );
+
+        // A demo infusion pump can have a full PM recorded against its procedure, with
+        // measurements and IEC 62353 readings judged against the stored limits.
+        let pumps = s
+            .list_assets(
+                &p,
+                &AssetFilter {
+                    q: Some("infusion pump, large".into()),
+                    status: Some(AssetStatus::InService),
+                    ..Default::default()
+                },
+                PageRequest::first(5),
+            )
+            .await
+            .unwrap();
+        let pump = &pumps.items[0];
+        let tech = Principal { user: s.login("rlopez", htm_service::demo::DEMO_PASSWORD, "api").await.unwrap().user };
+        let new: htm_domain::work_order::NewWorkOrder =
+            serde_json::from_value(serde_json::json!({"wo_type": "pm", "asset_id": pump.id.0, "problem": "Annual PM"}))
+                .unwrap();
+        let pm = s.create_work_order(&tech, new).await.unwrap();
+        let start = htm_domain::work_order::TransitionRequest { to: "in_progress".into(), ..Default::default() };
+        let pm = s.transition_work_order(&tech, pm.id, start).await.unwrap();
+        let code = s.store.get_model_procedure(pump.model.id).await.unwrap().expect("demo models have a procedure");
+        let procedure = s.store.list_procedures(Some(&code)).await.unwrap().remove(0);
+        let limits = s
+            .esa_limits(
+                htm_domain::esa::EsaStandard::Iec62353,
+                htm_domain::esa::ProtectionClass::I,
+                htm_domain::esa::AppliedPartType::Cf,
+            )
+            .await
+            .unwrap();
+        let steps = procedure
+            .steps
+            .iter()
+            .map(|st| htm_domain::procedure::StepInput {
+                step_id: st.id,
+                passed: (st.kind == htm_domain::procedure::StepKind::Check).then_some(true),
+                value: (st.kind == htm_domain::procedure::StepKind::Measurement).then_some(101.2),
+                note: None,
+            })
+            .collect();
+        let readings = limits
+            .iter()
+            .map(|l| htm_domain::procedure::EsaReadingInput {
+                limit_id: l.id,
+                value: if l.comparator == htm_domain::esa::Comparator::AtLeast {
+                    l.limit * 10.0
+                } else {
+                    l.limit / 2.0
+                },
+            })
+            .collect();
+        let req = htm_domain::procedure::PmRecordRequest {
+            version: pm.version,
+            steps,
+            esa: Some(htm_domain::procedure::EsaInput { standard: htm_domain::esa::EsaStandard::Iec62353, readings }),
+            test_equipment: vec![],
+            complete: true,
+        };
+        let rec = s.record_pm(&tech, pm.id, req).await.unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        assert_eq!(rec.work_order.status, htm_domain::work_order::WorkOrderStatus::Completed, "{}", db.name);
+        assert!(rec.results.iter().all(|r| r.passed), "{}: {:?}", db.name, rec.results);
+        assert!(s.verify_audit().await.unwrap().is_ok());
     }
 }

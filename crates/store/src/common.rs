@@ -1263,7 +1263,8 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
             "INSERT INTO assets (id, asset_tag, serial_number, model_id, department_id, location_id, status, \
              acquisition_date, acquisition_cost_minor, currency, vendor_id, purchase_order, in_service_date, \
              warranty_end, udi_di, udi_lot, udi_serial, udi_manufactured, udi_expiry, udi_raw, high_risk_override, \
-             life_support_override, notes, version, created_at, updated_at) ",
+             life_support_override, notes, version, created_at, updated_at, pm_procedure_code, protection_class, \
+             applied_part, calibration_due) ",
         );
         qb.push_values(chunk, |mut b, s| {
             let f = &s.fields;
@@ -1275,12 +1276,51 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
                 .push_bind(f.udi.lot.clone()).push_bind(f.udi.serial.clone()).push_bind(od(f.udi.manufactured))
                 .push_bind(od(f.udi.expiry)).push_bind(f.udi.raw.clone()).push_bind(f.high_risk_override)
                 .push_bind(f.life_support_override).push_bind(f.notes.clone()).push_bind(1_i64)
-                .push_bind(t(s.created_at)).push_bind(at);
+                .push_bind(t(s.created_at)).push_bind(at).push_bind(s.pm.pm_procedure_code.clone())
+                .push_bind(s.pm.protection_class.map(|c| c.as_str())).push_bind(s.pm.applied_part.map(|c| c.as_str()))
+                .push_bind(od(s.pm.calibration_due));
         });
         qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
     }
     for s in &d.assets {
-        events.push(("asset".into(), s.id.to_string(), snapshot(&s.fields)));
+        let snap = serde_json::json!({ "fields": &s.fields, "pm": &s.pm });
+        events.push(("asset".into(), s.id.to_string(), snapshot(&snap)));
+    }
+    // PM procedures, their steps, and each model's default procedure.
+    for pr in &d.procedures {
+        sqlx::query("INSERT INTO pm_procedures (id, code, name, version, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(pr.id)
+            .bind(&pr.code)
+            .bind(&pr.name)
+            .bind(pr.version)
+            .bind(t(pr.created_at))
+            .execute(&mut *conn)
+            .await
+            .map_err(map_db_err)?;
+        for st in &pr.steps {
+            sqlx::query(
+                "INSERT INTO pm_procedure_steps (id, procedure_id, position, kind, instruction, unit, nominal, lower_limit, \
+                 upper_limit, tolerance_pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(st.id)
+            .bind(pr.id)
+            .bind(st.position)
+            .bind(st.kind.as_str())
+            .bind(&st.instruction)
+            .bind(&st.unit)
+            .bind(st.limits.nominal)
+            .bind(st.limits.lower_limit)
+            .bind(st.limits.upper_limit)
+            .bind(st.limits.tolerance_pct)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_db_err)?;
+        }
+        events.push(("procedure".into(), pr.id.to_string(), snapshot(pr)));
+    }
+    for (model, code) in &d.model_procedures {
+        sqlx::query("UPDATE device_models SET pm_procedure_code = $1 WHERE id = $2").bind(code).bind(model.0).execute(&mut *conn).await?;
+        events.push(("model_procedure".into(), model.to_string(), snapshot(&serde_json::json!({ "pm_procedure_code": code }))));
     }
     for chunk in d.pm_schedules.chunks(400) {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
