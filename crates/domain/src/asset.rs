@@ -460,6 +460,12 @@ pub fn status_when_repair_opened(current: AssetStatus) -> Option<AssetStatus> {
     (current == AssetStatus::InService).then_some(AssetStatus::OutOfService)
 }
 
+/// The status an asset takes when a PM could not find it: an in-service (or loaned) device is
+/// reported missing — "unable to locate" — until someone finds it.
+pub fn status_when_unable_to_locate(current: AssetStatus) -> Option<AssetStatus> {
+    matches!(current, AssetStatus::InService | AssetStatus::Loaned).then_some(AssetStatus::Missing)
+}
+
 /// The status an asset takes when a repair that took it out of service ends (completed or
 /// cancelled). It returns to service only when no other such repair is still open, it is
 /// still out of service, and the repair did not end in failure (a device found beyond repair

@@ -345,6 +345,11 @@ pub enum AssetEffect {
     },
     /// A completed repair was reopened: the asset goes out of service again.
     RepairReopened,
+    /// A PM found no device: the asset is reported missing (unable to locate) for follow-up.
+    UnableToLocate,
+    /// A PM could not be done because the device was in use: a follow-up PM is opened, due
+    /// within the same compliance window.
+    PmDeferred,
 }
 
 impl NewWorkOrder {
@@ -528,6 +533,11 @@ pub fn apply_transition(
             }
             if wo.took_out_of_service {
                 effect = AssetEffect::RepairEnded { failed: wo.result == Some(WorkResult::Fail) };
+            }
+            match wo.pm_outcome {
+                Some(crate::pm::PmOutcome::UnableToLocate) => effect = AssetEffect::UnableToLocate,
+                Some(crate::pm::PmOutcome::InUse) => effect = AssetEffect::PmDeferred,
+                _ => {}
             }
         }
         WorkOrderStatus::Cancelled => {
@@ -725,6 +735,30 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(apply_transition(&mut wo, &req, now).unwrap(), AssetEffect::RepairEnded { failed: false });
+    }
+
+    #[test]
+    fn pm_outcomes_that_are_not_done_have_their_follow_up() {
+        let now = ts("2026-03-02T10:00:00Z");
+        for (outcome, effect) in [
+            (crate::pm::PmOutcome::UnableToLocate, AssetEffect::UnableToLocate),
+            (crate::pm::PmOutcome::InUse, AssetEffect::PmDeferred),
+            (crate::pm::PmOutcome::Done, AssetEffect::None),
+        ] {
+            let mut wo = repair();
+            wo.wo_type = WorkOrderType::Pm;
+            wo.took_out_of_service = false;
+            wo.status = WorkOrderStatus::InProgress;
+            wo.assigned_to = Some(UserId(3));
+            let req = TransitionRequest {
+                to: "completed".into(),
+                pm_outcome: Some(outcome),
+                work_performed: Some("PM".into()),
+                result: Some(WorkResult::Pass),
+                ..Default::default()
+            };
+            assert_eq!(apply_transition(&mut wo, &req, now).unwrap(), effect, "{outcome:?}");
+        }
     }
 
     #[test]

@@ -234,3 +234,30 @@ async fn the_completion_report_counts_on_time_late_unable_to_locate_and_open() {
         );
     }
 }
+
+#[tokio::test]
+async fn unable_to_locate_reports_the_asset_missing_and_in_use_opens_a_follow_up() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let a = shop.asset("VENT-201").await;
+        let b = shop.asset("VENT-202").await;
+        let this = Month::of(today());
+        shop.schedule(a, 12, ScheduleBasis::Fixed, this.first_day()).await;
+        shop.schedule(b, 12, ScheduleBasis::Fixed, this.first_day()).await;
+        shop.s.generate_pm(&shop.sys, this).await.unwrap();
+        shop.complete(shop.pm_of(a).await[0].id, PmOutcome::UnableToLocate).await;
+        assert_eq!(shop.s.get_asset(&shop.sys, a).await.unwrap().status, AssetStatus::Missing, "{}", db.name);
+        shop.complete(shop.pm_of(b).await[0].id, PmOutcome::InUse).await;
+        let pms = shop.pm_of(b).await;
+        assert_eq!(pms.len(), 2, "{}: a follow-up PM was opened", db.name);
+        assert!(pms[0].problem.starts_with("Follow-up of WO-"), "{}", pms[0].problem);
+        assert_eq!(shop.s.get_asset(&shop.sys, b).await.unwrap().status, AssetStatus::InService);
+        let r = shop.s.pm_compliance(&shop.sys, this).await.unwrap();
+        assert_eq!(
+            (r.total.scheduled, r.total.unable_to_locate, r.total.in_use),
+            (2, 1, 1),
+            "{}: the follow-up is not a new scheduled PM",
+            db.name
+        );
+    }
+}

@@ -2073,6 +2073,26 @@ impl Store for Impl {
                     asset_rules::status_when_repair_ended(asset.status, others as u64, failed)
                 }
                 AssetEffect::RepairReopened => asset_rules::status_when_repair_opened(asset.status),
+                AssetEffect::UnableToLocate => asset_rules::status_when_unable_to_locate(asset.status),
+                AssetEffect::PmDeferred => {
+                    // Follow-up: the PM is still owed within its window.
+                    let due = wo.due_date.map(|d| d.to_string()).unwrap_or_else(|| "as soon as possible".into());
+                    let follow = NewWorkOrder {
+                        wo_type: WorkOrderType::Pm,
+                        priority: Priority::Normal,
+                        asset_id: Some(asset_id),
+                        problem: format!("Follow-up of {}: PM could not be done, device in use; due {due}", wo.number),
+                        requester_contact: None,
+                        assigned_to: wo.assigned_to,
+                        vendor_id: wo.vendor_id,
+                        // Not a new scheduled PM: the completion report keeps counting the
+                        // original as "in use" (not done).
+                        due_date: None,
+                    };
+                    let fctx = ChangeContext { reason: Some(format!("PM {} in use: follow-up", wo.number)), ..ctx.clone() };
+                    insert_work_order_tx(&mut tx, &fctx, &follow, None).await?;
+                    None
+                }
             };
             if let Some(to) = new_status {
                 let why = format!("work order {} {}", wo.number, wo.status.as_str().replace('_', " "));
