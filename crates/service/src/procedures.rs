@@ -18,6 +18,16 @@ use htm_domain::ids::{ModelId, WorkOrderId};
 use htm_domain::procedure::{NewProcedure, PmRecord, PmRecordRequest, Procedure, parse_procedure_code};
 
 impl Services {
+    /// The PM procedure code a model gives every asset of it (the default an asset may override).
+    pub async fn model_procedure_code(
+        &self,
+        p: &Principal,
+        model: htm_domain::ids::ModelId,
+    ) -> ServiceResult<Option<String>> {
+        p.require(Action::ReadWorkOrders)?;
+        Ok(self.store.get_model_procedure(model).await?)
+    }
+
     pub async fn create_procedure(&self, p: &Principal, n: NewProcedure) -> ServiceResult<Procedure> {
         p.require(Action::ManageInventory)?;
         Ok(self.store.insert_procedure(&self.ctx(p, None), &n.normalized()?).await?)

@@ -758,3 +758,305 @@ async fn pm_schedules_generation_and_the_completion_report_work_from_the_browser
     let r = post(&app, "/pm/generate", Some(&s), &[("csrf", "forged"), ("month", &month)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Doing a PM on the phone screen
+
+/// Gives the pump a procedure (a check, a measurement, an electrical safety test) through its
+/// model, protection class I and a CF applied part, and an analyzer calibrated until `due`.
+/// Returns the procedure.
+async fn pm_setup(app: &App, due: jiff::civil::Date) -> htm_domain::procedure::Procedure {
+    use htm_domain::asset::AssetPatch;
+    use htm_domain::esa::{AppliedPartType, ProtectionClass};
+    use htm_domain::procedure::{NewProcedure, NewProcedureStep, StepKind};
+    let sys = Principal::system();
+    let step = |kind, instruction: &str| NewProcedureStep {
+        kind,
+        instruction: instruction.into(),
+        unit: None,
+        nominal: None,
+        lower_limit: None,
+        upper_limit: None,
+        tolerance_pct: None,
+    };
+    let proc = app
+        .services
+        .create_procedure(
+            &sys,
+            NewProcedure {
+                code: "ip-annual".into(),
+                name: "Infusion pump annual PM".into(),
+                steps: vec![
+                    step(StepKind::Check, "Inspect housing, door latch and power cord"),
+                    NewProcedureStep {
+                        unit: Some("mL/h".into()),
+                        nominal: Some(100.0),
+                        tolerance_pct: Some(5.0),
+                        ..step(StepKind::Measurement, "Flow rate at 100 mL/h")
+                    },
+                    step(StepKind::ElectricalSafety, "Electrical safety test"),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let a = app.services.get_asset(&sys, AssetId(app.asset_id)).await.unwrap();
+    app.services.set_model_procedure(&sys, a.model.id, Some("IP-ANNUAL")).await.unwrap();
+    let p = AssetPatch {
+        version: a.version,
+        protection_class: Some(Some(ProtectionClass::I)),
+        applied_part: Some(Some(AppliedPartType::Cf)),
+        ..Default::default()
+    };
+    app.services.update_asset(&sys, a.id, p).await.unwrap();
+    let n: NewAsset = serde_json::from_value(serde_json::json!({
+        "asset_tag": "TEQ-ESA-01", "model_id": a.model.id.0, "department_id": a.department.id.0
+    }))
+    .unwrap();
+    let t = app.services.create_asset(&sys, n).await.unwrap();
+    let p = AssetPatch { version: t.version, calibration_due: Some(Some(due)), ..Default::default() };
+    app.services.update_asset(&sys, t.id, p).await.unwrap();
+    proc
+}
+
+/// Opens a PM on the pump through the form and starts it; returns its id.
+async fn open_started_pm(app: &App, s: &Session) -> i64 {
+    let asset = app.asset_id.to_string();
+    let r = post(
+        app,
+        "/work-orders",
+        Some(s),
+        &[
+            ("csrf", &s.csrf),
+            ("asset_id", &asset),
+            ("wo_type", "pm"),
+            ("priority", "normal"),
+            ("problem", "Annual PM"),
+            ("requester_contact", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r.location().strip_prefix("/work-orders/").and_then(|id| id.parse().ok()).unwrap();
+    let page = get(app, &format!("/work-orders/{id}"), Some(s)).await;
+    assert!(!page.body.contains("id=\"do-pm\""), "an open PM is started first");
+    let version = hidden_value(&page.body, "version");
+    let r = post(
+        app,
+        &format!("/work-orders/{id}/transition"),
+        Some(s),
+        &[("csrf", &s.csrf), ("version", &version), ("to", "in_progress")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    id
+}
+
+fn in_days(days: i64) -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::ToSpan::days(days)).unwrap()
+}
+
+/// The form fields of a PM: the check passed, `flow` mL/h, and every applicable IEC 62353 limit
+/// read at its exact limit except those in `override_readings`.
+async fn pm_fields(
+    app: &App,
+    proc: &htm_domain::procedure::Procedure,
+    flow: &str,
+    override_readings: &[(htm_domain::esa::EsaTest, &str)],
+) -> Vec<(String, String)> {
+    use htm_domain::esa::{AppliedPartType, EsaStandard, ProtectionClass};
+    let limits = app.services.esa_limits(EsaStandard::Iec62353, ProtectionClass::I, AppliedPartType::Cf).await.unwrap();
+    assert!(limits.len() >= 2, "{limits:?}");
+    let mut f = vec![
+        (format!("check-{}", proc.steps[0].id), "pass".to_string()),
+        (format!("value-{}", proc.steps[1].id), flow.to_string()),
+        ("standard".into(), "iec62353".into()),
+    ];
+    for l in &limits {
+        let v = override_readings.iter().find(|(t, _)| *t == l.test).map(|(_, v)| v.to_string());
+        f.push((format!("esa-{}", l.id), v.unwrap_or_else(|| format!("{}", l.limit))));
+    }
+    f
+}
+
+async fn post_pm(app: &App, s: &Session, id: i64, version: &str, complete: &str, fields: &[(String, String)]) -> Reply {
+    let mut all: Vec<(&str, &str)> = vec![("csrf", &s.csrf), ("version", version), ("complete", complete)];
+    all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    post(app, &format!("/work-orders/{id}/pm"), Some(s), &all).await
+}
+
+#[tokio::test]
+async fn a_pm_is_recorded_on_the_phone_screen_at_the_exact_limits_and_signed_off() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        let proc = pm_setup(&app, in_days(30)).await;
+        let s = login(&app, "rlopez", TECH_PASSWORD).await;
+        let id = open_started_pm(&app, &s).await;
+
+        let wo_page = get(&app, &format!("/work-orders/{id}"), Some(&s)).await;
+        assert!(wo_page.body.contains(&format!("href=\"/work-orders/{id}/pm\"")), "{}", wo_page.body);
+        assert!(wo_page.body.contains("id=\"do-pm\""));
+
+        let pm = format!("/work-orders/{id}/pm");
+        let r = get(&app, &pm, Some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        for needle in [
+            "id=\"pm-record\"",
+            "IP-ANNUAL v1 — Infusion pump annual PM",
+            &format!("name=\"check-{}\" value=\"pass\"", proc.steps[0].id),
+            &format!("name=\"check-{}\" value=\"fail\"", proc.steps[0].id),
+            &format!("name=\"value-{}\" type=\"text\" inputmode=\"decimal\"", proc.steps[1].id),
+            "100 mL/h ± 5 %",
+            "mL/h",
+            "id=\"pm-standard\"",
+            "<option value=\"iec62353\" selected>",
+            "<option value=\"nfpa99\">",
+            "passes if at most 50 uA",
+            "Applied-part leakage",
+            "id=\"test_equipment\"",
+            "id=\"pm-save\"",
+            "id=\"pm-signoff\"",
+            "name=\"complete\" value=\"1\"",
+        ] {
+            assert!(r.body.contains(needle), "missing {needle}");
+        }
+        assert!(!r.body.contains("style=\""), "inline styles break the CSP");
+        assert!(!r.body.contains("<script>"), "no inline scripts");
+        let version = hidden_value(&r.body, "version");
+
+        // Saving keeps the PM in progress and shows what was stored.
+        let mut fields = pm_fields(&app, &proc, "95", &[]).await;
+        fields.push(("test_equipment".into(), "teq-esa-01".into()));
+        let r = post_pm(&app, &s, id, &version, "0", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), pm);
+        let r = get(&app, &pm, Some(&s)).await;
+        assert!(r.body.contains("id=\"pm-wo-status\">In progress</span>"), "{}", r.body);
+        assert!(r.body.contains("id=\"pm-results\""));
+        assert!(r.body.contains("value=\"TEQ-ESA-01\""), "the analyzer's tag is shown again");
+        assert!(r.body.contains(&format!(
+            "name=\"value-{}\" type=\"text\" inputmode=\"decimal\" autocomplete=\"off\" value=\"95\"",
+            proc.steps[1].id
+        )));
+
+        // Signing off at the exact limits: −5 % flow and every ESA reading at its limit pass.
+        let version = hidden_value(&r.body, "version");
+        let r = post_pm(&app, &s, id, &version, "1", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let flash = r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find(|c| c.starts_with("htm_flash="))
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .expect("a flash message");
+        let with_flash = Session { cookie: format!("{}; {flash}", s.cookie), csrf: s.csrf.clone() };
+        let r = get(&app, &pm, Some(&with_flash)).await;
+        assert!(r.body.contains("id=\"pm-wo-status\">Completed</span>"), "{}", r.body);
+        assert!(r.body.contains("signed off: the PM passed"), "the flash message: {}", r.body);
+        assert!(r.body.contains("id=\"pm-overall\">PASS</span>"));
+        assert!(r.body.contains("<strong>95</strong>") && r.body.contains("(limit 100 mL/h ± 5 %)"));
+        assert!(r.body.contains("<strong>50 uA</strong>") && r.body.contains("(passes if at most 50 uA)"));
+        assert!(!r.body.contains(">FAIL<") && !r.body.contains("id=\"pm-repair-link\""));
+        assert!(!r.body.contains("id=\"pm-form\""), "a completed PM takes no more results");
+
+        let wo = app.services.get_work_order(&Principal::system(), WorkOrderId(id)).await.unwrap();
+        assert_eq!(wo.status, htm_domain::work_order::WorkOrderStatus::Completed);
+        assert_eq!(wo.result, Some(htm_domain::work_order::WorkResult::Pass));
+        let wo_page = get(&app, &format!("/work-orders/{id}"), Some(&s)).await;
+        assert!(wo_page.body.contains("id=\"wo-status\">Completed</span>"));
+        assert_eq!(asset_status(&app).await, AssetStatus::InService);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_pm_shows_fail_links_the_repair_and_takes_the_pump_out_of_service() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        let proc = pm_setup(&app, jiff::civil::date(2020, 1, 31)).await;
+        let s = login(&app, "rlopez", TECH_PASSWORD).await;
+        let id = open_started_pm(&app, &s).await;
+        let pm = format!("/work-orders/{id}/pm");
+        let r = get(&app, &pm, Some(&s)).await;
+        let version = hidden_value(&r.body, "version");
+
+        let leak = htm_domain::esa::EsaTest::AppliedPartLeakage;
+        let mut fields = pm_fields(&app, &proc, "100", &[(leak, "50.1")]).await;
+        fields.push(("test_equipment".into(), "TEQ-ESA-01".into()));
+
+        // An out-of-calibration analyzer: refused, named with its due date, what was typed kept.
+        let r = post_pm(&app, &s, id, &version, "1", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("TEQ-ESA-01") && r.body.contains("2020-01-31"), "{}", r.body);
+        assert!(r.body.contains("id=\"test_equipment-error\""));
+        assert!(r.body.contains("value=\"50.1\""), "the reading is kept");
+        let r2 = get(&app, &format!("/work-orders/{id}"), Some(&s)).await;
+        assert!(r2.body.contains("id=\"wo-status\">In progress</span>"), "nothing was saved");
+
+        // An unknown tag is named; a stale version is refused with the values kept.
+        fields.retain(|(k, _)| k != "test_equipment");
+        let mut unknown = fields.clone();
+        unknown.push(("test_equipment".into(), "NOPE-1".into()));
+        let r = post_pm(&app, &s, id, &version, "1", &unknown).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("no asset has the tag &#39;NOPE-1&#39;") || r.body.contains("NOPE-1"), "{}", r.body);
+        let r = post_pm(&app, &s, id, "0", "1", &fields).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert!(r.body.contains("changed by someone else") && r.body.contains("value=\"50.1\""));
+
+        let r = post_pm(&app, &s, id, &version, "1", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = get(&app, &pm, Some(&s)).await;
+        assert!(r.body.contains("id=\"pm-wo-status\">Completed</span>"), "{}", r.body);
+        assert!(r.body.contains("id=\"pm-overall\">FAIL</span>"));
+        assert!(r.body.contains("<strong>50.1 uA</strong>"));
+        let rec = app.services.pm_results(&Principal::system(), WorkOrderId(id)).await.unwrap();
+        let repair = rec.linked_work_order_id.expect("a linked repair");
+        assert!(r.body.contains(&format!("href=\"/work-orders/{}\" id=\"pm-repair-link\"", repair.0)), "{}", r.body);
+        assert_eq!(asset_status(&app).await, AssetStatus::OutOfService);
+        let repair_page = get(&app, &format!("/work-orders/{}", repair.0), Some(&s)).await;
+        assert_eq!(repair_page.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn the_pm_screen_refuses_a_missing_csrf_token_and_explains_a_missing_procedure() {
+    let app = app().await;
+    let s = login(&app, "rlopez", TECH_PASSWORD).await;
+    let id = open_started_pm(&app, &s).await;
+    let pm = format!("/work-orders/{id}/pm");
+
+    // No procedure on the asset or its model yet.
+    let r = get(&app, &pm, Some(&s)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"pm-no-procedure\""), "{}", r.body);
+    assert!(r.body.contains("Set the PM procedure on the asset or on its model"));
+    assert!(!r.body.contains("id=\"pm-form\""));
+
+    let proc = pm_setup(&app, in_days(30)).await;
+    // The standard select reloads the limits of the chosen standard.
+    let r = get(&app, &format!("{pm}?standard=nfpa99"), Some(&s)).await;
+    assert!(r.body.contains("<option value=\"nfpa99\" selected>"), "{}", r.body);
+    assert_eq!(hidden_value(&r.body, "standard"), "nfpa99");
+    let r = get(&app, &pm, Some(&s)).await;
+    let version = hidden_value(&r.body, "version");
+    let fields = pm_fields(&app, &proc, "100", &[]).await;
+    for csrf in ["", "forged"] {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf), ("version", &version), ("complete", "1")];
+        all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let r = post(&app, &pm, Some(&s), &all).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let rec = app.services.pm_results(&Principal::system(), WorkOrderId(id)).await.unwrap();
+    assert!(rec.results.is_empty(), "nothing was recorded");
+    assert_eq!(rec.work_order.status, htm_domain::work_order::WorkOrderStatus::InProgress);
+
+    // Without a protection class the electrical safety limits are unknown, and the page says so.
+    let a = app.services.get_asset(&Principal::system(), AssetId(app.asset_id)).await.unwrap();
+    let p = htm_domain::asset::AssetPatch { version: a.version, protection_class: Some(None), ..Default::default() };
+    app.services.update_asset(&Principal::system(), a.id, p).await.unwrap();
+    let r = get(&app, &pm, Some(&s)).await;
+    assert!(r.body.contains("id=\"pm-esa-note\""), "{}", r.body);
+    assert!(r.body.contains("no protection class or applied part"));
+}

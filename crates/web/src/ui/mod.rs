@@ -13,6 +13,7 @@ mod assets;
 mod dashboard;
 mod esa;
 mod pm;
+mod pm_record;
 mod session;
 mod static_files;
 pub mod view;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/labour", post(work_orders::add_labour))
         .route("/work-orders/{id}/parts", post(work_orders::add_part))
         .route("/work-orders/{id}/findings", post(work_orders::save_findings))
+        .route("/work-orders/{id}/pm", get(pm_record::page).post(pm_record::record))
         .route("/esa/limits", get(esa::page))
         .route("/reports/pm-compliance", get(pm::compliance))
         .route("/pm/generate", post(pm::generate))
