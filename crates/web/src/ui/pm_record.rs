@@ -8,7 +8,8 @@
 //!   (`complete=1`) through `record_pm`, then redirects back with a flash message. A refusal is
 //!   shown on the page with what was entered kept.
 
-use super::{Flash, Layout, capitalise, csrf_refused, error_page, html, parse_id, redirect_with, service_error_page};
+use super::work_orders::work_order_post;
+use super::{Flash, Layout, capitalise, error_page, html, parse_id, redirect_with, service_error_page};
 use crate::AppState;
 use crate::auth::WebUser;
 use askama::Template;
@@ -159,13 +160,10 @@ pub async fn record(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let layout = Layout::new(Some(&user), "work_orders", Flash(None));
     let f = Entered(pairs);
-    if user.check_csrf(f.get("csrf")).is_err() {
-        return csrf_refused(layout);
-    }
-    let Some(id) = parse_id(&id) else {
-        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.");
+    let (layout, id) = match work_order_post(&user, f.get("csrf"), &id) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let p = &user.principal;
     let standard = EsaStandard::parse(f.get("standard")).unwrap_or(EsaStandard::Iec62353);

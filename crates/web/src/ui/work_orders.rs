@@ -893,12 +893,9 @@ pub async fn transition(
     Path(id): Path<String>,
     Form(f): Form<TransitionForm>,
 ) -> Response {
-    let layout = Layout::new(Some(&user), "work_orders", Flash(None));
-    if user.check_csrf(&f.csrf).is_err() {
-        return csrf_refused(layout);
-    }
-    let Some(id) = parse_id(&id) else {
-        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.");
+    let (layout, id) = match work_order_post(&user, &f.csrf, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let completing = f.to == WorkOrderStatus::Completed.as_str();
     let entered = Entered {
@@ -936,6 +933,20 @@ pub async fn transition(
     }
 }
 
+/// The start of every form POST on a work order: the page frame, a checked CSRF token and the
+/// work order's id — or the response that refuses the request.
+#[allow(clippy::result_large_err)] // the refusal is a ready response, returned at once
+pub(super) fn work_order_post(user: &WebUser, csrf: &str, id: &str) -> Result<(Layout, i64), Response> {
+    let layout = Layout::new(Some(user), "work_orders", Flash(None));
+    if user.check_csrf(csrf).is_err() {
+        return Err(csrf_refused(layout));
+    }
+    match parse_id(id) {
+        Some(id) => Ok((layout, id)),
+        None => Err(error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.")),
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct LabourForm {
@@ -953,12 +964,9 @@ pub async fn add_labour(
     Path(id): Path<String>,
     Form(f): Form<LabourForm>,
 ) -> Response {
-    let layout = Layout::new(Some(&user), "work_orders", Flash(None));
-    if user.check_csrf(&f.csrf).is_err() {
-        return csrf_refused(layout);
-    }
-    let Some(id) = parse_id(&id) else {
-        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.");
+    let (layout, id) = match work_order_post(&user, &f.csrf, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let entered = Entered {
         section: "labour",
@@ -1022,12 +1030,9 @@ pub async fn add_part(
     Path(id): Path<String>,
     Form(f): Form<PartForm>,
 ) -> Response {
-    let layout = Layout::new(Some(&user), "work_orders", Flash(None));
-    if user.check_csrf(&f.csrf).is_err() {
-        return csrf_refused(layout);
-    }
-    let Some(id) = parse_id(&id) else {
-        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.");
+    let (layout, id) = match work_order_post(&user, &f.csrf, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let entered = Entered {
         section: "parts",
@@ -1091,12 +1096,9 @@ pub async fn save_findings(
     Path(id): Path<String>,
     Form(f): Form<FindingsForm>,
 ) -> Response {
-    let layout = Layout::new(Some(&user), "work_orders", Flash(None));
-    if user.check_csrf(&f.csrf).is_err() {
-        return csrf_refused(layout);
-    }
-    let Some(id) = parse_id(&id) else {
-        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no work order with this number.");
+    let (layout, id) = match work_order_post(&user, &f.csrf, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
     let entered = Entered {
         section: "findings",
