@@ -131,6 +131,18 @@ enum PmCommand {
         #[arg(long)]
         month: String,
     },
+    /// Import an analyzer's electrical safety readings (CSV; columns: see the README) into a PM in progress
+    ImportEsa {
+        /// The PM work order: its number (WO-YYYY-NNNNNN) or id
+        #[arg(long)]
+        work_order: String,
+        /// The analyzer's export file
+        #[arg(long)]
+        file: PathBuf,
+        /// The limit set to judge against: iec62353 or nfpa99
+        #[arg(long, default_value = "iec62353")]
+        standard: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -341,6 +353,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }))?
             );
         }
+        Command::Pm { what: PmCommand::ImportEsa { work_order, file, standard } } => {
+            let standard = htm_domain::esa::EsaStandard::parse(&standard)?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let s = open(&settings).await?;
+            let sys = Principal::system();
+            let id = find_work_order(&s, &sys, &work_order).await?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            match s.import_esa_csv(&sys, id, standard, name.as_deref(), &bytes).await {
+                Ok(out) => println!("{}", serde_json::to_string_pretty(&out)?),
+                Err(htm_service::csv_assets::ImportError::Rows(rows)) => {
+                    for r in &rows {
+                        eprintln!("{r}");
+                    }
+                    bail!("{} problem(s) found in {}; nothing was imported.", rows.len(), file.display());
+                }
+                Err(htm_service::csv_assets::ImportError::Service(e)) => {
+                    bail!("import failed, nothing was imported: {e}")
+                }
+            }
+        }
         Command::Report { what: ReportCommand::PmCompliance { month, format } } => {
             let month = htm_domain::pm::Month::parse(&month)?;
             let s = open(&settings).await?;
@@ -409,4 +441,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A work order named by its number (`WO-YYYY-NNNNNN`) or its id.
+async fn find_work_order(
+    s: &htm_service::Services,
+    p: &Principal,
+    name: &str,
+) -> anyhow::Result<htm_domain::ids::WorkOrderId> {
+    let name = name.trim();
+    if let Ok(id) = name.parse::<i64>() {
+        return Ok(htm_domain::ids::WorkOrderId(id));
+    }
+    let f = htm_store::WorkOrderFilter { q: Some(name.to_string()), ..Default::default() };
+    let page = s.list_work_orders(p, f, htm_domain::page::PageRequest { limit: 20, after: None }).await?;
+    page.items
+        .into_iter()
+        .find(|w| w.number.eq_ignore_ascii_case(name))
+        .map(|w| w.id)
+        .ok_or_else(|| anyhow::anyhow!("no work order {name}"))
 }

@@ -279,3 +279,105 @@ async fn pm_generate_is_idempotent_and_the_compliance_report_has_the_contract_fi
         assert!(text(&o).contains("YYYY-MM"), "{}", text(&o));
     }
 }
+
+#[tokio::test]
+async fn pm_import_esa_stores_an_analyzer_file_or_names_every_bad_row() {
+    use htm_domain::asset::AssetPatch;
+    use htm_domain::esa::{AppliedPartType, ProtectionClass};
+    use htm_domain::procedure::{NewProcedure, NewProcedureStep, StepKind};
+    for db in stores().await {
+        catalogue(&db).await;
+        let s = Services::new(db.store.clone(), Default::default());
+        let p = Principal::system();
+        let model = s.list_models(&p, None, htm_domain::page::PageRequest::first(10)).await.unwrap().items[0].id;
+        let dept = s.list_departments(&p, None).await.unwrap()[0].id;
+        let step = |kind, instruction: &str| NewProcedureStep {
+            kind,
+            instruction: instruction.into(),
+            unit: None,
+            nominal: None,
+            lower_limit: None,
+            upper_limit: None,
+            tolerance_pct: None,
+        };
+        let proc = NewProcedure {
+            code: "MON-PM".into(),
+            name: "Monitor PM".into(),
+            steps: vec![step(StepKind::Check, "Inspect"), step(StepKind::ElectricalSafety, "NFPA 99 test")],
+        };
+        s.create_procedure(&p, proc).await.unwrap();
+        s.set_model_procedure(&p, model, Some("MON-PM")).await.unwrap();
+        let n: htm_domain::asset::NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": "MON-1", "model_id": model.0, "department_id": dept.0}),
+        )
+        .unwrap();
+        let a = s.create_asset(&p, n).await.unwrap();
+        let patch = AssetPatch {
+            version: a.version,
+            protection_class: Some(Some(ProtectionClass::I)),
+            applied_part: Some(Some(AppliedPartType::Cf)),
+            ..Default::default()
+        };
+        s.update_asset(&p, a.id, patch).await.unwrap();
+        let n = htm_domain::work_order::NewWorkOrder {
+            wo_type: htm_domain::work_order::WorkOrderType::Pm,
+            priority: htm_domain::work_order::Priority::Normal,
+            asset_id: Some(a.id),
+            problem: "Annual PM".into(),
+            requester_contact: None,
+            assigned_to: None,
+            vendor_id: None,
+            due_date: None,
+        };
+        let tech = s
+            .add_user_as_system(htm_domain::user::NewUser {
+                username: "bmet1".into(),
+                display_name: "B. Met".into(),
+                role: htm_domain::user::Role::Technician,
+                email: None,
+                vendor_id: None,
+                password: "Good-Password-1".into(),
+            })
+            .await
+            .unwrap();
+        let tech = Principal { user: tech };
+        let wo = s.create_work_order(&tech, n).await.unwrap();
+        let to = htm_domain::work_order::TransitionRequest { to: "in_progress".into(), ..Default::default() };
+        s.transition_work_order(&tech, wo.id, to).await.unwrap();
+
+        let dir = htm_test_support::temp_dir("esa-file");
+        // NFPA 99-2012 10.3.3: ground resistance < 0.50 Ohm; 10.3.5 touch current 100 uA ground intact.
+        let good = dir.join("esa620.csv");
+        std::fs::write(
+            &good,
+            "test;configuration;value;unit\nground resistance;;0,49;Ohm\ntouch current;intact;0,101;mA\n",
+        )
+        .unwrap();
+        let o = htm(
+            &db,
+            &["pm", "import-esa", "--work-order", &wo.number, "--file", good.to_str().unwrap(), "--standard", "nfpa99"],
+            &[],
+        );
+        assert!(o.status.success(), "{}: {}", db.name, text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let judged: Vec<(f64, bool)> = v["readings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["value"].as_f64().unwrap(), r["passed"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(judged, vec![(490.0, true), (101.0, false)], "{v}");
+
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, "test,value,unit\nground resistance,-1,Ohm\n").unwrap();
+        let o = htm(
+            &db,
+            &["pm", "import-esa", "--work-order", &wo.number, "--file", bad.to_str().unwrap(), "--standard", "nfpa99"],
+            &[],
+        );
+        assert!(!o.status.success());
+        assert!(text(&o).contains("row 2, column value"), "{}", text(&o));
+        let rec = s.pm_results(&p, wo.id).await.unwrap();
+        assert_eq!(rec.results[0].readings.len(), 2, "the refused file changed nothing");
+    }
+}

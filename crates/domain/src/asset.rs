@@ -154,6 +154,12 @@ pub struct Asset {
     /// Test equipment (analyzers, simulators): when its calibration is next due.
     #[serde(default)]
     pub calibration_due: Option<Date>,
+    /// Test equipment: the date of its last calibration (REFERENCE §1.5).
+    #[serde(default)]
+    pub calibrated_on: Option<Date>,
+    /// Test equipment: the calibration certificate's number or reference.
+    #[serde(default)]
+    pub calibration_certificate: Option<String>,
     pub version: i64,
 }
 
@@ -258,6 +264,12 @@ pub struct AssetPatch {
     pub applied_part: Option<Option<crate::esa::AppliedPartType>>,
     #[serde(default, deserialize_with = "nullable")]
     pub calibration_due: Option<Option<Date>>,
+    /// Test equipment: the date of its last calibration.
+    #[serde(default, deserialize_with = "nullable")]
+    pub calibrated_on: Option<Option<Date>>,
+    /// Test equipment: the calibration certificate's number or reference.
+    #[serde(default, deserialize_with = "nullable")]
+    pub calibration_certificate: Option<Option<String>>,
     /// Why the change was made; recorded in the audit trail.
     #[serde(default)]
     pub reason: Option<String>,
@@ -347,6 +359,10 @@ impl AssetPatch {
                 }
             }
         }
+        if let Some(c) = &self.calibration_certificate {
+            self.calibration_certificate =
+                Some(optional_text("calibration_certificate", c.as_deref(), 100, &mut e));
+        }
         self.reason = optional_text("reason", self.reason.as_deref(), 1000, &mut e);
         finish(e)?;
         Ok(self)
@@ -358,6 +374,8 @@ impl AssetPatch {
             || self.protection_class.is_some()
             || self.applied_part.is_some()
             || self.calibration_due.is_some()
+            || self.calibrated_on.is_some()
+            || self.calibration_certificate.is_some()
     }
 
     /// Applies the patch to a copy of the asset's stored fields.
@@ -400,6 +418,12 @@ pub struct AssetPmFields {
     pub protection_class: Option<crate::esa::ProtectionClass>,
     pub applied_part: Option<crate::esa::AppliedPartType>,
     pub calibration_due: Option<Date>,
+    /// Test equipment: the date of its last calibration (REFERENCE §1.5).
+    #[serde(default)]
+    pub calibrated_on: Option<Date>,
+    /// Test equipment: the calibration certificate's number or reference.
+    #[serde(default)]
+    pub calibration_certificate: Option<String>,
 }
 
 impl AssetPmFields {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalog;
 pub mod error;
 pub mod esa;
+pub mod esa_import;
 pub mod ids;
 pub mod org;
 pub mod page;

@@ -308,7 +308,26 @@ pub struct PmRecord {
     /// The repair opened because this PM failed.
     pub linked_work_order_id: Option<crate::ids::WorkOrderId>,
     pub test_equipment: Vec<crate::ids::AssetId>,
+    /// Each instrument used, as recorded: model, serial and its calibration due date at the time
+    /// of use (REFERENCE §1.5, §9.4).
+    #[serde(default)]
+    pub instruments: Vec<TestEquipmentUse>,
     pub results: Vec<StepResult>,
+}
+
+/// A test instrument (analyzer, simulator) used on a PM, with the calibration due date it had
+/// when it was used: a test done with an out-of-calibration analyzer is invalid (REFERENCE §1.5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TestEquipmentUse {
+    pub asset_id: crate::ids::AssetId,
+    pub asset_tag: String,
+    pub manufacturer: String,
+    pub model_number: String,
+    pub model_name: String,
+    pub serial_number: Option<String>,
+    /// Snapshot of the instrument's calibration due date when the PM was recorded.
+    pub calibration_due: Option<jiff::civil::Date>,
 }
 
 /// Judges every step of `procedure` from the technician's inputs. `limits` are the stored limit
@@ -318,6 +337,26 @@ pub fn judge(
     procedure: &Procedure,
     inputs: &[StepInput],
     readings: &[(EsaReadingInput, esa::EsaLimit)],
+) -> Result<Vec<StepResult>, DomainError> {
+    judge_steps(procedure, inputs, readings, false)
+}
+
+/// [`judge`] for a draft that is saved but not signed off: steps without an entry (and an
+/// electrical safety step without readings) are left unrecorded instead of refused, so that
+/// readings imported from an analyzer file can be stored before the checks are done.
+pub fn judge_draft(
+    procedure: &Procedure,
+    inputs: &[StepInput],
+    readings: &[(EsaReadingInput, esa::EsaLimit)],
+) -> Result<Vec<StepResult>, DomainError> {
+    judge_steps(procedure, inputs, readings, true)
+}
+
+fn judge_steps(
+    procedure: &Procedure,
+    inputs: &[StepInput],
+    readings: &[(EsaReadingInput, esa::EsaLimit)],
+    draft: bool,
 ) -> Result<Vec<StepResult>, DomainError> {
     let mut e = Vec::new();
     for (i, s) in inputs.iter().enumerate() {
@@ -343,6 +382,14 @@ pub fn judge(
         let input = inputs.iter().find(|i| i.step_id == step.id);
         let field = format!("steps (step {} '{}')", step.position, step.instruction);
         let note = input.and_then(|i| i.note.as_deref()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        let unrecorded = match step.kind {
+            StepKind::Check => input.and_then(|i| i.passed).is_none(),
+            StepKind::Measurement => input.and_then(|i| i.value).is_none(),
+            StepKind::ElectricalSafety => !readings_used && readings.is_empty(),
+        };
+        if draft && unrecorded {
+            continue;
+        }
         let (passed, value, judged) = match step.kind {
             StepKind::Check => match input.and_then(|i| i.passed) {
                 Some(p) => (p, None, Vec::new()),

@@ -50,4 +50,55 @@ pub struct Dataset {
     /// (model, procedure code): the default procedure of every asset of the model.
     pub model_procedures: Vec<(crate::ids::ModelId, String)>,
     pub work_orders: Vec<WorkOrder>,
+    /// Recorded PM results (REFERENCE §1.5, §9.4): one per completed PM with a procedure.
+    pub pm_results: Vec<SeedPmResult>,
+}
+
+/// The natural key of a stored electrical-safety limit row (limit set standard and version,
+/// test, configuration, device kinds, condition). The store resolves it to the row's id, so a
+/// dataset never hard-codes database ids of reference data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EsaLimitKey {
+    pub standard: crate::esa::EsaStandard,
+    pub set_version: i64,
+    pub test: crate::esa::EsaTest,
+    pub configuration: String,
+    /// As stored: `I`, `I|II|internal`, …
+    pub protection_classes: String,
+    /// As stored: `any`, `BF`, `BF|CF`, …
+    pub applied_parts: String,
+    pub condition: String,
+}
+
+/// One judged step of a recorded PM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedStepResult {
+    pub step_id: i64,
+    pub kind: crate::procedure::StepKind,
+    pub passed: bool,
+    pub value: Option<f64>,
+    pub limit_text: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One electrical-safety reading of a recorded PM; `passed` must agree with the stored limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedEsaReading {
+    pub step_id: i64,
+    pub limit: EsaLimitKey,
+    pub value: f64,
+    pub passed: bool,
+}
+
+/// A recorded PM: the procedure version performed, judged steps, ESA readings, the test
+/// equipment used with its calibration due date at the time, and the repair a failure opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedPmResult {
+    pub work_order_id: crate::ids::WorkOrderId,
+    pub procedure_id: i64,
+    pub linked_work_order_id: Option<crate::ids::WorkOrderId>,
+    pub steps: Vec<SeedStepResult>,
+    pub esa_readings: Vec<SeedEsaReading>,
+    /// (instrument, its calibration due date on the day of use).
+    pub test_equipment: Vec<(AssetId, jiff::civil::Date)>,
 }

@@ -14,6 +14,7 @@ pub mod csv_assets;
 pub mod demo;
 pub mod error;
 pub mod esa;
+pub mod esa_import;
 pub mod org;
 pub mod permissions;
 pub mod pm;

@@ -4,6 +4,8 @@
 //!   keeps the exact version its results were first recorded against.
 //! - The procedure of a PM is the asset's `pm_procedure_code` if set, else its model's (latest
 //!   version of that code).
+//! - Saving without `complete` is a draft: steps without an entry are left unrecorded (so that
+//!   analyzer readings can be imported first, see `esa_import`); signing off needs every step.
 //! - Recording judges every step (checks: the technician's pass/fail; measurements: the value
 //!   against the step's limits; electrical safety: every reading against its stored limit row,
 //!   which must belong to the chosen standard's current limit set and apply to the asset's

@@ -34,6 +34,20 @@ impl App {
         (status, v)
     }
 
+    async fn post_csv(&self, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "text/csv")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
     async fn raw(&self, method: &str, path: &str, token: &str, body: &str) -> (StatusCode, Value) {
         let req = Request::builder()
             .method(method)
@@ -583,5 +597,88 @@ async fn a_pm_is_recorded_against_its_procedure_through_the_api() {
         ] {
             assert!(doc["paths"].get(p).is_some(), "{p} is documented");
         }
+    }
+}
+
+#[tokio::test]
+async fn an_analyzer_file_is_imported_through_the_api() {
+    for db in stores().await {
+        let (app, admin, asset, dept) = app(db.store.clone()).await;
+        let tech = app.add_user("bmet3", Role::Technician, None).await;
+        let body = json!({"code": "ESA-ONLY", "name": "Electrical safety", "steps": [
+            {"kind": "check", "instruction": "Inspect cord and plug"},
+            {"kind": "electrical_safety", "instruction": "IEC 62353 recurrent test"}
+        ]});
+        let (s, proc) = app.call("POST", "/api/v1/procedures", Some(&admin), Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{proc}");
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        app.call(
+            "PUT",
+            &format!("/api/v1/models/{}/procedure", a["model"]["id"]),
+            Some(&admin),
+            Some(json!({"pm_procedure_code": "ESA-ONLY"})),
+        )
+        .await;
+        let patch = json!({"version": a["version"], "protection_class": "I", "applied_part": "BF"});
+        let (s, a) = app.call("PATCH", &format!("/api/v1/assets/{asset}"), Some(&admin), Some(patch)).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        let (_, an) = app
+            .call(
+                "POST",
+                "/api/v1/assets",
+                Some(&admin),
+                Some(json!({"asset_tag": "TEQ-0002", "serial_number": "4471029", "model_id": a["model"]["id"], "department_id": dept})),
+            )
+            .await;
+        app.call(
+            "PATCH",
+            &format!("/api/v1/assets/{}", an["id"]),
+            Some(&admin),
+            Some(json!({"version": an["version"], "calibration_due": "2099-01-31"})),
+        )
+        .await;
+        let (_, wo) = app
+            .call(
+                "POST",
+                "/api/v1/work-orders",
+                Some(&tech),
+                Some(json!({"wo_type": "pm", "asset_id": asset, "problem": "Annual PM"})),
+            )
+            .await;
+        let path = format!("/api/v1/work-orders/{}/esa-import?file_name=esa.csv", wo["id"]);
+        let file = "test,configuration,method,value,unit,analyzer\nprotective_earth_resistance,cord alone,,0.1,Ohm,4471029\nequipment_leakage,,alternative,1.2,mA,4471029\n";
+        // Not in progress yet: refused, nothing stored.
+        let (s, b) = app.post_csv(&path, &tech, file).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_envelope(&b, "validation_failed");
+        app.call(
+            "POST",
+            &format!("/api/v1/work-orders/{}/transitions", wo["id"]),
+            Some(&tech),
+            Some(json!({"to": "in_progress"})),
+        )
+        .await;
+        // IEC 62353: cord alone <= 100 mOhm (0.1 Ohm passes at the boundary); equipment leakage,
+        // alternative method, Class I <= 1000 uA (1.2 mA fails).
+        let (s, b) = app.post_csv(&path, &tech, file).await;
+        assert_eq!(s, StatusCode::OK, "{}: {b}", db.name);
+        assert_eq!(b["readings"][0]["value"].as_f64(), Some(100.0), "{b}");
+        assert_eq!(b["readings"][0]["passed"], true);
+        assert_eq!(b["readings"][1]["value"].as_f64(), Some(1200.0));
+        assert_eq!(b["readings"][1]["passed"], false);
+        assert_eq!(b["analyzers"], json!(["TEQ-0002"]));
+        assert_eq!(b["record"]["test_equipment"], json!([an["id"]]));
+        // A bad file: every bad row named, the envelope says so.
+        let (s, b) = app.post_csv(&path, &tech, "test,value,unit\nearth bond,x,Ohm\napplied_part_leakage,1,V\n").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_envelope(&b, "invalid_file");
+        let fields: Vec<&str> =
+            b["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["row 2, column value", "row 3, column unit"], "{b}");
+        let (s, b) =
+            app.post_csv(&format!("/api/v1/work-orders/{}/esa-import?standard=iec60601", wo["id"]), &tech, file).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert_envelope(&b, "bad_request");
+        let _ = proc;
     }
 }

@@ -1060,3 +1060,60 @@ async fn the_pm_screen_refuses_a_missing_csrf_token_and_explains_a_missing_proce
     assert!(r.body.contains("id=\"pm-esa-note\""), "{}", r.body);
     assert!(r.body.contains("no protection class or applied part"));
 }
+
+async fn post_multipart(app: &App, path: &str, s: &Session, fields: &[(&str, &str)], file: (&str, &str)) -> Reply {
+    let boundary = "----htm-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
+        file.0, file.1
+    ));
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
+#[tokio::test]
+async fn an_analyzer_file_is_imported_from_the_pm_screen() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        pm_setup(&app, in_days(30)).await;
+        let s = login(&app, "rlopez", TECH_PASSWORD).await;
+        let id = open_started_pm(&app, &s).await;
+        let pm = format!("/work-orders/{id}/pm");
+        let r = get(&app, &pm, Some(&s)).await;
+        assert!(r.body.contains("id=\"pm-import-form\"") && r.body.contains("enctype=\"multipart/form-data\""));
+        let url = format!("/work-orders/{id}/pm/esa-import");
+
+        // A forged form is refused.
+        let good = "Test,Configuration,Value,Unit,Analyzer\nProtective Earth Resistance,non-detachable,0.25,Ohm,TEQ-ESA-01\nMains on applied part,,61,uA,TEQ-ESA-01\n";
+        let r =
+            post_multipart(&app, &url, &s, &[("csrf", "forged"), ("standard", "iec62353")], ("esa.csv", good)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // A bad file: a page listing every bad row, nothing stored.
+        let bad = "Test,Value,Unit\nProtective Earth Resistance,0.25,Ohm\nMains on applied part,lots,uA\n";
+        let r = post_multipart(&app, &url, &s, &[("csrf", &s.csrf), ("standard", "iec62353")], ("bad.csv", bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("id=\"import-errors\"") && r.body.contains("bad.csv"), "{}", r.body);
+        assert!(r.body.contains("<td>2</td><td>configuration</td>") && r.body.contains("<td>3</td><td>value</td>"));
+        let rec = app.services.pm_results(&Principal::system(), htm_domain::ids::WorkOrderId(id)).await.unwrap();
+        assert!(rec.results.is_empty());
+
+        // A good file: stored as a draft; the screen shows the readings judged (61 uA > 50 uA CF limit).
+        let r = post_multipart(&app, &url, &s, &[("csrf", &s.csrf), ("standard", "iec62353")], ("esa.csv", good)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location(), format!("{pm}?standard=iec62353"));
+        let r = get(&app, r.location(), Some(&s)).await;
+        assert!(r.body.contains("id=\"pm-wo-status\">In progress</span>"), "{}", r.body);
+        assert!(r.body.contains("<strong>250 mOhm</strong>"), "{}", r.body);
+        assert!(r.body.contains("<strong>61 uA</strong>") && r.body.contains("id=\"pm-overall\">FAIL</span>"));
+        assert!(r.body.contains("value=\"TEQ-ESA-01\""), "the analyzer joins the test equipment");
+    }
+}

@@ -2,6 +2,7 @@
 //! generated from these annotations and served at `/api/v1/openapi.json`.
 
 pub mod error;
+pub mod esa_import;
 pub mod extract;
 
 use crate::AppState;
@@ -89,6 +90,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(set_model_procedure))
         .routes(routes!(record_pm))
         .routes(routes!(pm_results))
+        .routes(routes!(esa_import::import_esa))
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.

@@ -12,6 +12,7 @@
 mod assets;
 mod dashboard;
 mod esa;
+mod esa_import;
 mod pm;
 mod pm_record;
 mod session;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/parts", post(work_orders::add_part))
         .route("/work-orders/{id}/findings", post(work_orders::save_findings))
         .route("/work-orders/{id}/pm", get(pm_record::page).post(pm_record::record))
+        .route("/work-orders/{id}/pm/esa-import", post(esa_import::import))
         .route("/esa/limits", get(esa::page))
         .route("/reports/pm-compliance", get(pm::compliance))
         .route("/pm/generate", post(pm::generate))
