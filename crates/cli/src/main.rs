@@ -3,6 +3,7 @@
 //! that knows argv, terminals and exit codes.
 
 mod config;
+mod synth;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -75,6 +76,32 @@ enum Command {
         #[command(subcommand)]
         what: EsaCommand,
     },
+    /// Fill an EMPTY database with a deterministic synthetic hospital for benchmarks (see BENCHMARKS.md)
+    Gen {
+        /// Number of assets (≈ 2 work orders per asset-year of history)
+        #[arg(long)]
+        assets: u64,
+        /// Years of history, ending last month
+        #[arg(long)]
+        years: u32,
+        /// Random seed: the same seed gives the same data
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Last month of history, YYYY-MM (default: last month)
+        #[arg(long)]
+        end: Option<String>,
+    },
+    /// Time a benchmark and print JSON {name, backend, runs, median_ms, min_ms, max_ms, rows}
+    Bench {
+        #[arg(value_enum)]
+        what: synth::BenchWhat,
+        /// pm-generate: the first month (default: this month; each run takes the next month);
+        /// pm-compliance: the month reported (default: last month)
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
     /// The audit record
     Audit {
         #[command(subcommand)]
@@ -121,6 +148,30 @@ enum UserCommand {
         #[arg(long)]
         vendor_id: Option<i64>,
     },
+    /// Record a technician's certification (CABT, CBET, CRES, CLES, CHTM, CCE) or, with
+    /// --model-id, manufacturer training on a device model
+    Qualify {
+        #[arg(long)]
+        username: String,
+        /// Certification code; omit with --model-id for manufacturer training
+        #[arg(long)]
+        cert: Option<String>,
+        /// Manufacturer training on this device model
+        #[arg(long)]
+        model_id: Option<i64>,
+        /// Last valid day, YYYY-MM-DD (omit: does not expire)
+        #[arg(long)]
+        expires: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        issued: Option<String>,
+        /// Certificate number
+        #[arg(long)]
+        reference: Option<String>,
+        /// Issuer (default for a certification: its awarding body)
+        #[arg(long)]
+        issuer: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +203,20 @@ enum ReportCommand {
         /// YYYY-MM
         #[arg(long)]
         month: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Repair analytics for a period (REFERENCE §3): costs, downtime, uptime, MTBF, NPF and use-error rates, root causes, repeat repairs
+    Repairs {
+        /// First day, YYYY-MM-DD (UTC)
+        #[arg(long)]
+        from: String,
+        /// Last day (included), YYYY-MM-DD
+        #[arg(long)]
+        to: String,
+        /// department, model or asset
+        #[arg(long, default_value = "department")]
+        group_by: String,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
     },
@@ -342,6 +407,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Password: {password}  (shown only this once)");
             }
         }
+        Command::User { what: UserCommand::Qualify { username, cert, model_id, expires, issued, reference, issuer } } => {
+            let date = |s: Option<String>, what: &str| -> anyhow::Result<Option<jiff::civil::Date>> {
+                s.map(|d| d.trim().parse().with_context(|| format!("--{what} '{d}' is not a date YYYY-MM-DD"))).transpose()
+            };
+            let n = htm_domain::qualification::NewQualification {
+                certification: cert.as_deref().map(htm_domain::qualification::Certification::parse).transpose()?,
+                model_id: model_id.map(htm_domain::ids::ModelId),
+                reference,
+                issuer,
+                issued_on: date(issued, "issued")?,
+                expires_on: date(expires, "expires")?,
+            };
+            let s = open(&settings).await?;
+            let q = s.add_qualification_by_username(&Principal::system(), &username, n).await?;
+            println!("{}", serde_json::to_string_pretty(&q)?);
+        }
         Command::Pm { what: PmCommand::Generate { month } } => {
             let month = htm_domain::pm::Month::parse(&month)?;
             let s = open(&settings).await?;
@@ -370,6 +451,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(htm_service::csv_assets::ImportError::Service(e)) => {
                     bail!("import failed, nothing was imported: {e}")
+                }
+            }
+        }
+        Command::Report { what: ReportCommand::Repairs { from, to, group_by, format } } => {
+            let period = htm_domain::repair_analytics::Period::parse(&from, &to)?;
+            let group_by = htm_domain::repair_analytics::RepairGroupBy::parse(&group_by)?;
+            let s = open(&settings).await?;
+            let r = s.repair_report(&Principal::system(), period, group_by).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+                    w.write_record(htm_service::repair_analytics::RepairReport::CSV_HEADER)?;
+                    for row in r.csv_rows() {
+                        w.write_record(row)?;
+                    }
+                    w.flush()?;
                 }
             }
         }
@@ -428,6 +526,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let limits: Vec<htm_web::api::EsaLimitOut> =
                 s.esa_limits(standard, class, ap).await?.into_iter().map(Into::into).collect();
             println!("{}", serde_json::to_string_pretty(&limits)?);
+        }
+        Command::Gen { assets, years, seed, end } => {
+            let s = open(&settings).await?;
+            synth::gen_cmd(&s, assets, years, seed, end.as_deref()).await?;
+        }
+        Command::Bench { what, month, runs } => {
+            let s = open(&settings).await?;
+            synth::bench_cmd(&s, what, month.as_deref(), runs).await?;
         }
         Command::Audit { what: AuditCommand::Verify } => {
             let s = open(&settings).await?;

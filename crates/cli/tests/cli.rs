@@ -304,6 +304,7 @@ async fn pm_import_esa_stores_an_analyzer_file_or_names_every_bad_row() {
             code: "MON-PM".into(),
             name: "Monitor PM".into(),
             steps: vec![step(StepKind::Check, "Inspect"), step(StepKind::ElectricalSafety, "NFPA 99 test")],
+            requirement: Default::default(),
         };
         s.create_procedure(&p, proc).await.unwrap();
         s.set_model_procedure(&p, model, Some("MON-PM")).await.unwrap();

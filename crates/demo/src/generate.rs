@@ -30,6 +30,8 @@ use htm_domain::work_order::{
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashSet};
 
+mod test_equipment;
+
 const SEED: u64 = 0x0BE4_D3E0_2026_0001;
 /// "Now" is 16:00 (UTC) on `today`: work later in the day has not happened yet.
 const NOW_HOUR: i64 = 16;
@@ -97,6 +99,10 @@ struct Draft {
     /// (time, minutes, note, person).
     labour: Vec<(i64, i64, Option<String>, usize)>,
     parts: Vec<(Part, i32)>,
+    /// For a PM: the electrical safety readings its narrative quotes (PE mΩ, leakage µA).
+    est_values: Option<(Option<f64>, f64)>,
+    /// For a failed PM: the finding (index in `texts::PM_FINDINGS`) and when its repair opened.
+    failure: Option<(usize, i64)>,
 }
 
 impl Draft {
@@ -125,6 +131,8 @@ impl Draft {
             cancelled: false,
             labour: Vec::new(),
             parts: Vec::new(),
+            est_values: None,
+            failure: None,
         }
     }
 }
@@ -981,7 +989,7 @@ impl Gen {
         d.closed = Some(self.review(rng, start + minutes * MINUTE));
         d.labour.push((start, minutes, Some("Incoming inspection".into()), who));
         d.result = Some(WorkResult::Pass);
-        let est = self.est_text(rng, a);
+        let (est, _) = self.est_text(rng, a);
         d.work = Some(if installed {
             join_sentences(&[
                 "Installation and acceptance testing by OEM field engineer; physics/acceptance checks completed.",
@@ -1000,16 +1008,23 @@ impl Gen {
         d
     }
 
-    fn est_text(&self, rng: &mut Rng, a: &AssetRt) -> String {
+    /// The EST sentence of a PM narrative and the readings it quotes (PE in mΩ, leakage in µA).
+    fn est_text(&self, rng: &mut Rng, a: &AssetRt) -> (String, Option<(Option<f64>, f64)>) {
         match self.catalog[a.row].protection_class.as_str() {
-            "I" => format!(
-                "EST (IEC 62353): protective earth 0.{:02} Ω, equipment leakage {} µA — pass.",
-                rng.range(3, 19),
-                rng.range(8, 190)
-            ),
-            "II" => format!("EST (IEC 62353): equipment leakage {} µA, Class II — pass.", rng.range(5, 90)),
-            "internal" => "Internally powered: charger/adapter inspected, EST on adapter pass.".into(),
-            _ => String::new(),
+            "I" => {
+                let pe = rng.range(3, 19);
+                let leak = rng.range(8, 190);
+                (
+                    format!("EST (IEC 62353): protective earth 0.{pe:02} Ω, equipment leakage {leak} µA — pass."),
+                    Some((Some(pe as f64 * 10.0), leak as f64)),
+                )
+            }
+            "II" => {
+                let leak = rng.range(5, 90);
+                (format!("EST (IEC 62353): equipment leakage {leak} µA, Class II — pass."), Some((None, leak as f64)))
+            }
+            "internal" => ("Internally powered: charger/adapter inspected, EST on adapter pass.".into(), None),
+            _ => (String::new(), None),
         }
     }
 
@@ -1455,7 +1470,8 @@ impl Gen {
             } else {
                 round5(rng.range(pm_minutes.0, pm_minutes.1))
             };
-            let est = self.est_text(rng, a);
+            let (est, est_values) = self.est_text(rng, a);
+            d.est_values = est_values;
             let mut checks: Vec<&str> = fam
                 .pm_checks
                 .iter()
@@ -1523,13 +1539,11 @@ impl Gen {
                     Some(if est.is_empty() { "PM".into() } else { "PM + EST".into() }),
                     who,
                 ));
+                // A failed PM opens its repair at sign-off; when that repair cannot be part of
+                // the history (after "now", or past the asset's retirement) the PM passed.
                 if fail {
-                    let f = texts::PM_FINDINGS[rng.below(texts::PM_FINDINGS.len() as u64) as usize];
-                    d.work = Some(format!(
-                        "{procedure}: {checks_text}. PM FAILED: {}. Device tagged out of service; corrective work order opened.",
-                        f.1
-                    ));
-                    d.result = Some(WorkResult::Fail);
+                    let fi = self.applicable_finding(a, rng.below(texts::PM_FINDINGS.len() as u64) as usize);
+                    let f = texts::PM_FINDINGS[fi];
                     let done = start + minutes * MINUTE;
                     let spawn_at = done + rng.range(5, 20) * MINUTE;
                     if spawn_at <= self.now {
@@ -1537,9 +1551,16 @@ impl Gen {
                         let ok = a.special_day.is_none_or(|s| rd.completed.is_some_and(|c| c < s * DAY));
                         if ok {
                             out.push(rd);
+                            d.failure = Some((fi, spawn_at));
+                            d.work = Some(format!(
+                                "{procedure}: {checks_text}. PM FAILED: {}. Device tagged out of service; corrective work order opened.",
+                                f.1
+                            ));
+                            d.result = Some(WorkResult::Fail);
                         }
                     }
-                } else {
+                }
+                if d.failure.is_none() {
                     let tail = match rng.below(4) {
                         0 => "No deficiencies found.".to_string(),
                         1 => format!("PM sticker applied; next due {next_due}."),
@@ -1552,6 +1573,7 @@ impl Gen {
             }
             // Some technicians enter results the next morning: in progress overnight.
             if !utl
+                && d.failure.is_none()
                 && let Some(c) = d.completed
                 && rng.chance(0.12)
             {
@@ -1598,6 +1620,8 @@ impl Gen {
                     protection_class: self.model_esa.get(a.model).and_then(|e| e.0),
                     applied_part: self.model_esa.get(a.model).and_then(|e| e.1),
                     calibration_due: None,
+                    calibrated_on: None,
+                    calibration_certificate: None,
                 },
             });
         }
@@ -1613,14 +1637,18 @@ impl Gen {
         let mut labour_id = 0;
         let mut part_id = 0;
         self.ds.work_orders.reserve(order.len());
+        let mut pm_facts = Vec::with_capacity(order.len());
         for (n, d) in order.into_iter().filter_map(|(.., i)| drafts[i].take()).enumerate() {
             let year = date_of(d.opened.div_euclid(DAY)).year();
             let seq = per_year.entry(year).or_default();
             *seq += 1;
+            pm_facts.push((d.est_values, d.failure));
             let wo = self.cut(d, WorkOrderId(n as i64 + 1), format_number(year, *seq), &mut labour_id, &mut part_id);
             self.ds.work_orders.push(wo);
         }
         self.attach_schedules();
+        let instruments = self.test_equipment();
+        self.pm_results(&instruments, &pm_facts);
         self.ds
     }
 
@@ -1773,6 +1801,7 @@ impl Gen {
             pm_period,
             pm_outcome,
             window_end,
+            qualification_flag: None,
             labour,
             parts,
             version: 1,
@@ -1963,5 +1992,6 @@ fn demo_procedure(
                 limits,
             })
             .collect(),
+        requirement: Default::default(),
     }
 }

@@ -48,6 +48,7 @@ pub mod gs1;
 mod people;
 mod rng;
 mod spec;
+pub mod synthetic;
 mod texts;
 mod time;
 
@@ -73,7 +74,9 @@ pub fn logins() -> Vec<(&'static str, &'static str, &'static str)> {
 /// Generates the demo hospital as it stands at 16:00 on `today`, with three years of history.
 /// `password_hash` (PHC string) is set on every demo user.
 pub fn generate(today: jiff::civil::Date, password_hash: &str) -> Dataset {
-    generate::generate(today, password_hash)
+    let mut ds = generate::generate(today, password_hash);
+    people::add_qualifications(&mut ds, today);
+    ds
 }
 
 #[cfg(test)]

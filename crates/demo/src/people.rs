@@ -269,3 +269,157 @@ pub const DISTRIBUTOR: usize = 11;
 pub fn oem_service(manufacturer: &str) -> Option<usize> {
     VENDORS.iter().position(|(_, _, _, m)| m.contains(&manufacturer))
 }
+
+// ------------------------------------------------------------------ qualifications
+
+use htm_domain::ids::{ModelId, UserId};
+use htm_domain::qualification::{Certification, Qualification, QualificationRequirement};
+use htm_domain::seed::Dataset;
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+
+/// Demo certifications (REFERENCE §10): (username, certification, issued this many days before
+/// today, validity in years; `None`: does not expire). ACI credentials renew on a 3-year cycle;
+/// CABT is an entry-level credential valid 5 years. CCE (ACCE HTF) is recorded without an expiry
+/// (its renewal cycle is not stated in REFERENCE). Two technicians' CBETs have lapsed (`kbrown`
+/// 45 days ago, `sthompson` 12 days ago) so the technicians page and the PM flag have something
+/// to show. CNES is never seeded: REFERENCE §10 found no such credential.
+const CERTIFICATIONS: &[(&str, Certification, i64, Option<i64>)] = &[
+    ("mgarcia", Certification::Chtm, 400, Some(3)),
+    ("mgarcia", Certification::Cbet, 700, Some(3)),
+    ("dchen", Certification::Cce, 900, None),
+    ("apatel", Certification::Cres, 300, Some(3)),
+    ("rlopez", Certification::Cbet, 500, Some(3)),
+    ("kbrown", Certification::Cbet, 3 * 365 + 46, Some(3)),
+    ("jwilliams", Certification::Cbet, 200, Some(3)),
+    ("lnguyen", Certification::Cbet, 820, Some(3)),
+    ("tjohnson", Certification::Cabt, 420, Some(5)),
+    ("mrodriguez", Certification::Cres, 610, Some(3)),
+    ("mrodriguez", Certification::Cbet, 1000, Some(3)),
+    ("sthompson", Certification::Cbet, 3 * 365 + 13, Some(3)),
+    ("ajackson", Certification::Cbet, 330, Some(3)),
+    ("ajackson", Certification::Cles, 150, Some(3)),
+    ("eschmidt", Certification::Cbet, 90, Some(3)),
+    ("pwhite", Certification::Cbet, 4 * 365, Some(3)),
+];
+
+/// Manufacturer training: (username, catalogue category prefix, how many of its models,
+/// trained this many days before today, validity in years).
+const TRAINING: &[(&str, &str, usize, i64, i64)] = &[
+    ("rlopez", "Ventilator, critical care", 4, 250, 2),
+    ("rlopez", "Defibrillator/monitor, manual", 2, 400, 2),
+    ("lnguyen", "Ventilator, neonatal", 3, 180, 2),
+    ("sthompson", "Defibrillator/monitor, manual", 2, 800, 2),
+    ("mrodriguez", "Computed tomography", 2, 365, 3),
+    ("mrodriguez", "Magnetic resonance", 2, 500, 3),
+    ("apatel", "Computed tomography", 1, 200, 3),
+];
+
+/// Procedure requirements by catalogue category prefix (the demo procedure's name is
+/// `PM — {category}`): manual defibrillators need a CBET; critical-care and neonatal
+/// ventilators a CBET and manufacturer training on the model; imaging systems a CRES.
+const REQUIREMENTS: &[(&str, Option<Certification>, bool)] = &[
+    ("Defibrillator/monitor, manual", Some(Certification::Cbet), false),
+    ("Ventilator, critical care", Some(Certification::Cbet), true),
+    ("Ventilator, neonatal", Some(Certification::Cbet), true),
+    ("Computed tomography", Some(Certification::Cres), false),
+    ("Magnetic resonance", Some(Certification::Cres), false),
+    ("Radiographic system", Some(Certification::Cres), false),
+    ("Fluoroscopic X-ray", Some(Certification::Cres), false),
+];
+
+fn noon(d: Date) -> Timestamp {
+    d.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Adds the demo technicians' qualifications to `ds` and the qualification requirements of a few
+/// high-risk procedures (see the tables above).
+pub fn add_qualifications(ds: &mut Dataset, today: Date) {
+    for p in &mut ds.procedures {
+        let category = p.name.trim_start_matches("PM — ");
+        if let Some((_, c, training)) = REQUIREMENTS.iter().find(|(prefix, _, _)| category.starts_with(prefix)) {
+            p.requirement = QualificationRequirement { certification: *c, model_training: *training };
+        }
+    }
+    let user = |name: &str| ds.users.iter().find(|u| u.user.username == name).map(|u| u.user.id);
+    let mut out: Vec<Qualification> = Vec::new();
+    let blank = |user_id: UserId, issued: Date, years: Option<i64>| Qualification {
+        id: 0,
+        user_id,
+        certification: None,
+        model_id: None,
+        model_label: None,
+        reference: None,
+        issuer: None,
+        issued_on: Some(issued),
+        expires_on: years.map(|y| issued.saturating_add(y.years()).saturating_sub(1.day())),
+        revoked_at: None,
+        revoked_reason: None,
+        created_at: noon(issued),
+    };
+    for (i, (name, cert, days_ago, years)) in CERTIFICATIONS.iter().enumerate() {
+        let Some(uid) = user(name) else { continue };
+        let issued = today.saturating_sub(days_ago.days());
+        out.push(Qualification {
+            certification: Some(*cert),
+            reference: Some(format!("{}-{:06}", cert.as_str(), 104_729 + i * 7_919)),
+            issuer: cert.awarding_body().map(str::to_string),
+            ..blank(uid, issued, *years)
+        });
+    }
+    for (name, prefix, n, days_ago, years) in TRAINING {
+        let Some(uid) = user(name) else { continue };
+        let issued = today.saturating_sub(days_ago.days());
+        let models: Vec<(ModelId, String)> = ds
+            .models
+            .iter()
+            .filter(|m| m.category.starts_with(prefix))
+            .take(*n)
+            .map(|m| {
+                let mfr = ds.manufacturers.iter().find(|f| f.id == m.manufacturer_id).map(|f| f.name.clone());
+                (m.id, mfr.unwrap_or_default())
+            })
+            .collect();
+        for (model, mfr) in models {
+            out.push(Qualification {
+                model_id: Some(model),
+                reference: Some(format!("TRN-{}-{}", model.0, uid.0)),
+                issuer: Some(format!("{mfr} service training")),
+                ..blank(uid, issued, Some(*years))
+            });
+        }
+    }
+    ds.qualifications = out;
+}
+
+#[cfg(test)]
+mod qualification_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn demo_qualifications_are_realistic_and_never_cnes() {
+        let today = date(2026, 11, 21);
+        let ds = crate::generate(today, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA");
+        let q = &ds.qualifications;
+        assert!(q.iter().all(|q| q.certification != Some(Certification::Cnes)));
+        let of = |name: &str| ds.users.iter().find(|u| u.user.username == name).unwrap().user.id;
+        let has = |name: &str, c: Certification| q.iter().any(|x| x.user_id == of(name) && x.certification == Some(c));
+        assert!(has("mgarcia", Certification::Chtm) && has("dchen", Certification::Cce));
+        assert!(has("mrodriguez", Certification::Cres) && has("rlopez", Certification::Cbet));
+        let expired: Vec<_> = q.iter().filter(|x| x.expired_on(today)).map(|x| x.user_id).collect();
+        assert!(expired.contains(&of("kbrown")) && expired.contains(&of("sthompson")), "{expired:?}");
+        assert!(!q.iter().any(|x| x.user_id == of("bkim")));
+        // Manufacturer training names real models of the dataset.
+        let training: Vec<_> = q.iter().filter_map(|x| x.model_id).collect();
+        assert!(training.len() >= 8, "{}", training.len());
+        assert!(training.iter().all(|m| ds.models.iter().any(|d| d.id == *m)));
+        // A few high-risk procedures require a qualification.
+        let req = |prefix: &str| ds.procedures.iter().find(|p| p.name.contains(prefix)).map(|p| p.requirement);
+        assert_eq!(req("Defibrillator/monitor, manual").unwrap().certification, Some(Certification::Cbet));
+        assert!(req("Ventilator, critical care").unwrap().model_training);
+        assert_eq!(req("Computed tomography").unwrap().certification, Some(Certification::Cres));
+        assert!(ds.procedures.iter().filter(|p| !p.requirement.is_none()).count() < ds.procedures.len() / 4);
+    }
+}

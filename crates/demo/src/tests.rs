@@ -610,3 +610,133 @@ fn texts_are_varied() {
     assert!(repairs.iter().filter(|w| !w.parts.is_empty()).count() > 2_000);
     assert!(ds.work_orders.iter().any(|w| w.status == WorkOrderStatus::Cancelled));
 }
+
+// ------------------------------------------------------------------ test equipment and PM results
+
+fn asset_of(ds: &Dataset, id: htm_domain::ids::AssetId) -> &htm_domain::seed::SeedAsset {
+    &ds.assets[id.0 as usize - 1]
+}
+
+#[test]
+fn the_shop_has_test_equipment_with_certificates_and_exactly_one_overdue() {
+    let ds = ds();
+    let te: Vec<_> = ds.assets.iter().filter(|a| a.pm.calibration_due.is_some()).collect();
+    assert!((10..=14).contains(&te.len()), "{} instruments", te.len());
+    let overdue: Vec<_> = te.iter().filter(|a| a.pm.calibration_due.unwrap() < today()).collect();
+    assert_eq!(overdue.len(), 1, "exactly one instrument is overdue now");
+    let soon = te
+        .iter()
+        .filter(|a| {
+            let due = a.pm.calibration_due.unwrap();
+            due >= today() && due <= today().checked_add(jiff::Span::new().days(30)).unwrap()
+        })
+        .count();
+    assert_eq!(soon, 1, "exactly one instrument is due within 30 days");
+    let biomed = ds.departments.iter().find(|d| d.name.contains("Biomed")).unwrap().id;
+    for a in &te {
+        let m = &ds.models[a.fields.model_id.0 as usize - 1];
+        assert_eq!(a.fields.department_id, biomed, "{} is not in the Biomed shop", m.model_number);
+        assert!(a.pm.calibration_certificate.as_deref().is_some_and(|c| c.len() >= 8));
+        let on = a.pm.calibrated_on.unwrap();
+        assert_eq!(on.checked_add(jiff::Span::new().years(1)).unwrap(), a.pm.calibration_due.unwrap());
+        assert!(on <= today());
+    }
+    let models: BTreeSet<_> =
+        te.iter().map(|a| ds.models[a.fields.model_id.0 as usize - 1].model_number.as_str()).collect();
+    for m in ["ESA620", "ESA615", "288+", "IDA-5", "Impulse 7000DP", "ProSim 8", "VT900A"] {
+        assert!(models.contains(m), "no {m}");
+    }
+}
+
+/// (test, configuration, protection classes, applied parts, condition) of a shipped limit row.
+type LimitKey = (String, String, String, String, String);
+
+/// The limit rows the demo judged against, by natural key, from the shipped CSV.
+fn shipped_limits() -> HashMap<LimitKey, (f64, String)> {
+    let mut out = HashMap::new();
+    let mut r = csv::Reader::from_reader(include_str!("../../../docs/reference/esa_limits_v1.csv").as_bytes());
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let g = |i: usize| rec.get(i).unwrap().to_string();
+        out.insert((g(2), g(3), g(4), g(5), g(6)), (g(8).parse::<f64>().unwrap(), g(10)));
+    }
+    out
+}
+
+#[test]
+fn recorded_pm_results_agree_with_their_limits_instruments_and_repairs() {
+    let ds = ds();
+    let limits = shipped_limits();
+    let wo: HashMap<_, _> = ds.work_orders.iter().map(|w| (w.id, w)).collect();
+    let done_pms = ds
+        .work_orders
+        .iter()
+        .filter(|w| w.wo_type == WorkOrderType::Pm && w.pm_outcome == Some(htm_domain::pm::PmOutcome::Done))
+        .count();
+    assert!(ds.pm_results.len() * 100 >= done_pms * 90, "{} results for {done_pms} done PMs", ds.pm_results.len());
+    let (mut readings, mut failed, mut with_equipment) = (0, 0, 0);
+    for r in &ds.pm_results {
+        let w = wo[&r.work_order_id];
+        assert_eq!(w.wo_type, WorkOrderType::Pm);
+        assert!(matches!(w.status, WorkOrderStatus::Completed | WorkOrderStatus::Closed));
+        let procedure = ds.procedures.iter().find(|p| p.id == r.procedure_id).unwrap();
+        assert_eq!(r.steps.len(), procedure.steps.len(), "{}: every step recorded", w.number);
+        // Every reading's pass/fail agrees with its limit row.
+        for x in &r.esa_readings {
+            let k = &x.limit;
+            let (limit, cmp) = &limits[&(
+                k.test.as_str().to_string(),
+                k.configuration.clone(),
+                k.protection_classes.clone(),
+                k.applied_parts.clone(),
+                k.condition.clone(),
+            )];
+            let passes = match cmp.as_str() {
+                "<=" => x.value <= *limit,
+                "<" => x.value < *limit,
+                _ => x.value >= *limit,
+            };
+            assert_eq!(passes, x.passed, "{}: {} {cmp} {limit}", w.number, x.value);
+            readings += 1;
+        }
+        let step_failed = r.steps.iter().any(|s| !s.passed);
+        assert_eq!(
+            step_failed,
+            w.result == Some(htm_domain::work_order::WorkResult::Fail),
+            "{}: result {:?} but steps failed {step_failed}",
+            w.number,
+            w.result
+        );
+        // A failure opened a repair on the same asset, after the PM.
+        if step_failed {
+            failed += 1;
+            let repair = wo[&r.linked_work_order_id.expect("a failed PM links its repair")];
+            assert_eq!(repair.wo_type, WorkOrderType::Repair);
+            assert_eq!(repair.asset_id, w.asset_id);
+            assert!(repair.opened_at >= w.started_at.unwrap(), "{}", w.number);
+        } else {
+            assert!(r.linked_work_order_id.is_none());
+        }
+        // Every instrument used was in calibration that day, with the due date it had then.
+        let day = w.completed_at.unwrap().to_zoned(jiff::tz::TimeZone::UTC).date();
+        for (a, due) in &r.test_equipment {
+            let inst = asset_of(ds, *a);
+            let current = inst.pm.calibration_due.expect("test equipment has a due date");
+            assert!(*due >= day, "{}: instrument {} due {due}, used {day}", w.number, inst.fields.asset_tag);
+            assert!(*due <= current);
+            assert!(due.checked_sub(jiff::Span::new().years(1)).unwrap() <= day);
+            with_equipment += 1;
+        }
+    }
+    let share = failed as f64 / ds.pm_results.len() as f64;
+    assert!((0.005..=0.03).contains(&share), "{failed} failed of {}", ds.pm_results.len());
+    assert!(readings > 5_000 && with_equipment > 5_000, "{readings} readings, {with_equipment} instruments");
+    // Some failures are leakage or protective-earth readings over the limit, some measurements.
+    let esa_fail = ds.pm_results.iter().filter(|r| r.esa_readings.iter().any(|x| !x.passed)).count();
+    let meas_fail = ds
+        .pm_results
+        .iter()
+        .filter(|r| r.steps.iter().any(|s| s.kind == htm_domain::procedure::StepKind::Measurement && !s.passed))
+        .count();
+    assert!(esa_fail > 0 && meas_fail > 0, "{esa_fail} ESA failures, {meas_fail} measurement failures");
+}

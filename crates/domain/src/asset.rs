@@ -360,8 +360,7 @@ impl AssetPatch {
             }
         }
         if let Some(c) = &self.calibration_certificate {
-            self.calibration_certificate =
-                Some(optional_text("calibration_certificate", c.as_deref(), 100, &mut e));
+            self.calibration_certificate = Some(optional_text("calibration_certificate", c.as_deref(), 100, &mut e));
         }
         self.reason = optional_text("reason", self.reason.as_deref(), 1000, &mut e);
         finish(e)?;

@@ -23,6 +23,10 @@ pub enum DomainError {
     Invalid(Vec<FieldError>),
     #[error("a work order cannot go from {from} to {to}{}", .why.as_ref().map(|w| format!(": {w}")).unwrap_or_default())]
     InvalidTransition { from: String, to: String, why: Option<String> },
+    /// The technician lacks a qualification the work requires and the site refuses such work
+    /// (see [`crate::qualification`]).
+    #[error("{0}")]
+    Unqualified(String),
 }
 
 impl DomainError {

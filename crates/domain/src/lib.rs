@@ -17,8 +17,12 @@ pub mod page;
 pub mod phi;
 pub mod pm;
 pub mod procedure;
+pub mod qualification;
+pub mod repair_analytics;
 pub mod seed;
+pub mod test_equipment;
 pub mod text_enum;
+pub mod usage;
 pub mod user;
 pub mod work_order;
 

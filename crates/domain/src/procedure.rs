@@ -109,6 +109,9 @@ pub struct Procedure {
     pub version: i64,
     pub created_at: Timestamp,
     pub steps: Vec<ProcedureStep>,
+    /// What the technician performing it must hold (REFERENCE §10; see [`crate::qualification`]).
+    #[serde(default)]
+    pub requirement: crate::qualification::QualificationRequirement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +150,9 @@ pub struct NewProcedure {
     pub code: String,
     pub name: String,
     pub steps: Vec<NewProcedureStep>,
+    /// What the technician performing it must hold; the new version carries it.
+    #[serde(default)]
+    pub requirement: crate::qualification::QualificationRequirement,
 }
 
 /// Checks and normalises a procedure code (trimmed, upper-case, 1–40 of `A-Z 0-9 - _ .`).
@@ -568,12 +574,13 @@ mod tests {
                     lim(Some(100.0), None, None, Some(5.0)),
                 ),
             ],
+            requirement: Default::default(),
         }
         .normalized()
         .unwrap();
         assert_eq!(ok.code, "IP-ANNUAL");
 
-        let none = NewProcedure { code: "X".into(), name: "x".into(), steps: vec![] };
+        let none = NewProcedure { code: "X".into(), name: "x".into(), steps: vec![], requirement: Default::default() };
         assert!(none.normalized().is_err());
         for bad in [
             step(StepKind::Measurement, "no unit", None, lim(Some(1.0), None, None, Some(5.0))),
@@ -584,7 +591,12 @@ mod tests {
             step(StepKind::Measurement, "inverted", Some("V"), lim(None, Some(5.0), Some(1.0), None)),
             step(StepKind::Check, "check with limits", None, lim(None, Some(1.0), None, None)),
         ] {
-            let p = NewProcedure { code: "X".into(), name: "x".into(), steps: vec![bad.clone()] };
+            let p = NewProcedure {
+                code: "X".into(),
+                name: "x".into(),
+                steps: vec![bad.clone()],
+                requirement: Default::default(),
+            };
             assert!(p.normalized().is_err(), "{}", bad.instruction);
         }
     }
@@ -609,6 +621,7 @@ mod tests {
                 s(11, 2, StepKind::Measurement, "Flow", Some("mL/h"), lim(Some(100.0), None, None, Some(5.0))),
                 s(12, 3, StepKind::ElectricalSafety, "ESA", None, MeasurementLimits::default()),
             ],
+            requirement: Default::default(),
         }
     }
 

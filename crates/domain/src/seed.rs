@@ -52,6 +52,8 @@ pub struct Dataset {
     pub work_orders: Vec<WorkOrder>,
     /// Recorded PM results (REFERENCE §1.5, §9.4): one per completed PM with a procedure.
     pub pm_results: Vec<SeedPmResult>,
+    /// Technicians' certifications and manufacturer training (ids are assigned by the store).
+    pub qualifications: Vec<crate::qualification::Qualification>,
 }
 
 /// The natural key of a stored electrical-safety limit row (limit set standard and version,

@@ -241,6 +241,10 @@ pub struct WorkOrder {
     pub pm_outcome: Option<crate::pm::PmOutcome>,
     /// For a PM: the last day that counts as on time.
     pub window_end: Option<Date>,
+    /// Why the work was flagged: done by a technician lacking the procedure's required
+    /// qualification at a site whose policy is to flag (see [`crate::qualification`]).
+    #[serde(default)]
+    pub qualification_flag: Option<String>,
     pub labour: Vec<LabourEntry>,
     pub parts: Vec<PartUsed>,
     pub version: i64,
@@ -618,6 +622,7 @@ mod tests {
             pm_period: None,
             pm_outcome: None,
             window_end: None,
+            qualification_flag: None,
             labour: vec![],
             parts: vec![],
             version: 1,

@@ -31,6 +31,8 @@
 //! | `protection_class` | optional | `I`, `II` or `internal` (selects electrical safety limits) |
 //! | `applied_part` | optional | `none`, `B`, `BF` or `CF` (selects electrical safety limits) |
 //! | `calibration_due` | optional | test equipment: `YYYY-MM-DD` the calibration is next due |
+//! | `calibrated_on` | optional | test equipment: `YYYY-MM-DD` of the last calibration |
+//! | `calibration_certificate` | optional | test equipment: the calibration certificate's number or reference (≤ 100 characters) |
 //! | `version` | ignored | the record's version |
 
 use crate::{Action, Principal, ServiceError, ServiceResult, Services};
@@ -75,6 +77,8 @@ pub const COLUMNS: &[&str] = &[
     "protection_class",
     "applied_part",
     "calibration_due",
+    "calibrated_on",
+    "calibration_certificate",
     "version",
 ];
 
@@ -156,6 +160,8 @@ fn asset_record(a: &Asset) -> Vec<String> {
         a.protection_class.map(|c| c.as_str().to_string()).unwrap_or_default(),
         a.applied_part.map(|c| c.as_str().to_string()).unwrap_or_default(),
         date_text(a.calibration_due),
+        date_text(a.calibrated_on),
+        a.calibration_certificate.clone().unwrap_or_default(),
         a.version.to_string(),
     ]
 }
@@ -427,6 +433,24 @@ fn parse_pm_fields<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<AssetPmF
             Ok(d) => f.calibration_due = Some(d),
             Err(_) => err("calibration_due", format!("'{c}' is not a date (YYYY-MM-DD)")),
         }
+    }
+    if let Some(c) = get("calibrated_on") {
+        match c.parse::<jiff::civil::Date>() {
+            Ok(d) => f.calibrated_on = Some(d),
+            Err(_) => err("calibrated_on", format!("'{c}' is not a date (YYYY-MM-DD)")),
+        }
+    }
+    if let Some(c) = get("calibration_certificate") {
+        if c.chars().count() > 100 {
+            err("calibration_certificate", "must be at most 100 characters".into());
+        } else {
+            f.calibration_certificate = Some(c.to_string());
+        }
+    }
+    if let (Some(on), Some(due)) = (f.calibrated_on, f.calibration_due)
+        && on > due
+    {
+        err("calibrated_on", format!("the last calibration ({on}) is after the due date ({due})"));
     }
     if e.is_empty() { Ok(f) } else { Err(e) }
 }

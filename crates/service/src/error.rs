@@ -19,6 +19,9 @@ pub enum ServiceError {
     InvalidTransition(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The technician lacks a qualification the procedure requires and the site refuses such work.
+    #[error("{0}")]
+    Unqualified(String),
     #[error("{0}")]
     Unauthenticated(String),
     #[error("internal error: {0}")]
@@ -32,6 +35,7 @@ impl From<DomainError> for ServiceError {
         match e {
             DomainError::Invalid(f) => ServiceError::Validation(f),
             e @ DomainError::InvalidTransition { .. } => ServiceError::InvalidTransition(e.to_string()),
+            DomainError::Unqualified(m) => ServiceError::Unqualified(m),
         }
     }
 }

@@ -19,6 +19,11 @@ pub mod org;
 pub mod permissions;
 pub mod pm;
 pub mod procedures;
+pub mod qualifications;
+pub mod repair_analytics;
+pub mod synthetic;
+pub mod test_equipment;
+pub mod usage;
 pub mod users;
 pub mod work_orders;
 

@@ -34,6 +34,10 @@ pub enum Action {
     ReadAudit,
     /// Read department-wide reports (PM completion, …).
     ReadReports,
+    /// Read every technician's qualifications (anyone may read their own).
+    ReadQualifications,
+    /// Add and revoke technicians' qualifications; set a site's qualification policy.
+    ManageQualifications,
 }
 
 use Action::*;
@@ -57,6 +61,8 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ManageUsers,
             ReadAudit,
             ReadReports,
+            ReadQualifications,
+            ManageQualifications,
         ],
     ),
     (
@@ -74,6 +80,8 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadUsers,
             ReadAudit,
             ReadReports,
+            ReadQualifications,
+            ManageQualifications,
         ],
     ),
     (
@@ -91,6 +99,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadUsers,
             ReadAudit,
             ReadReports,
+            ReadQualifications,
         ],
     ),
     (
@@ -108,7 +117,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
         ],
     ),
     (Requester, &[ReadInventory, ReadWorkOrders, ReportProblem]),
-    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit, ReadReports]),
+    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit, ReadReports, ReadQualifications]),
     (Vendor, &[ReadWorkOrders, EditWorkOrder, TransitionWorkOrder]),
 ];
 
@@ -181,6 +190,8 @@ fn describe(a: Action) -> &'static str {
         ManageUsers => "manage user accounts",
         ReadAudit => "read the audit trail",
         ReadReports => "read department-wide reports",
+        ReadQualifications => "read other people's qualifications",
+        ManageQualifications => "manage technicians' qualifications",
     }
 }
 

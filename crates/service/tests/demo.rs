@@ -129,5 +129,43 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
         assert_eq!(rec.work_order.status, htm_domain::work_order::WorkOrderStatus::Completed, "{}", db.name);
         assert!(rec.results.iter().all(|r| r.passed), "{}: {:?}", db.name, rec.results);
         assert!(s.verify_audit().await.unwrap().is_ok());
+
+        // The Biomed shop's test equipment: exactly one instrument overdue on `today`.
+        let te = s.list_test_equipment_on(&p, today).await.unwrap();
+        assert!((10..=14).contains(&te.len()), "{}: {} instruments", db.name, te.len());
+        assert_eq!(te.iter().filter(|i| i.overdue).count(), 1, "{}", db.name);
+        assert!(te.iter().all(|i| i.calibration_certificate.is_some() && i.calibrated_on.is_some()));
+
+        // The pump's seeded PMs carry recorded results, readings and the instruments used, each
+        // in calibration on the day (the snapshot due date is not before the completion date).
+        let f = WorkOrderFilter {
+            asset_id: Some(pump.id),
+            wo_type: Some(htm_domain::work_order::WorkOrderType::Pm),
+            status: Some(htm_domain::work_order::WorkOrderStatus::Closed),
+            ..Default::default()
+        };
+        let history = s.list_work_orders(&p, f, PageRequest::first(10)).await.unwrap();
+        assert!(!history.items.is_empty(), "{}: the pump has closed PMs", db.name);
+        for w in &history.items {
+            let r = s.pm_results(&p, w.id).await.unwrap();
+            assert_eq!(r.procedure_code.as_deref(), Some(code.as_str()), "{}: {}", db.name, w.number);
+            assert_eq!(r.results.len(), procedure.steps.len(), "{}: {}", db.name, w.number);
+            let has_esa = procedure.steps.iter().any(|st| st.kind == htm_domain::procedure::StepKind::ElectricalSafety);
+            assert_eq!(
+                r.results.iter().any(|x| !x.readings.is_empty()),
+                has_esa,
+                "{}: {} ESA readings",
+                db.name,
+                w.number
+            );
+            let day = w.completed_at.unwrap().to_zoned(jiff::tz::TimeZone::UTC).date();
+            for i in &r.instruments {
+                assert!(i.calibration_due.is_some_and(|d| d >= day), "{}: {} used {i:?}", db.name, w.number);
+            }
+            assert_eq!(
+                r.work_order.result == Some(htm_domain::work_order::WorkResult::Fail),
+                r.linked_work_order_id.is_some()
+            );
+        }
     }
 }

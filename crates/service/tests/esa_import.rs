@@ -98,6 +98,7 @@ fn pump_procedure() -> NewProcedure {
             },
             step(StepKind::ElectricalSafety, "Electrical safety test (IEC 62353)"),
         ],
+        requirement: Default::default(),
     }
 }
 

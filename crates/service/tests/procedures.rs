@@ -104,6 +104,7 @@ fn pump_procedure() -> NewProcedure {
             },
             step(StepKind::ElectricalSafety, "Electrical safety test (IEC 62353)"),
         ],
+        requirement: Default::default(),
     }
 }
 
@@ -339,6 +340,12 @@ async fn sign_off_with_an_out_of_calibration_analyzer_is_refused_and_writes_noth
         let saved = shop.s.record_pm(&shop.tech, id, PmRecordRequest { complete: false, ..req }).await.unwrap();
         assert_eq!(saved.work_order.status, WorkOrderStatus::InProgress);
         assert_eq!(saved.test_equipment, vec![analyzer]);
+        // The saved record shows the instrument's model and the due date it had when used.
+        assert_eq!(saved.instruments.len(), 1);
+        assert_eq!(
+            (saved.instruments[0].model_number.as_str(), saved.instruments[0].calibration_due),
+            ("8015", Some(expired))
+        );
     }
 }
 
@@ -383,15 +390,22 @@ async fn a_new_procedure_version_does_not_change_a_completed_pm() {
 async fn pm_and_test_equipment_fields_travel_through_csv() {
     for db in stores().await {
         let shop = shop(db.store.clone()).await;
-        let csv = "asset_tag,manufacturer,model_number,department_cost_center,pm_procedure_code,protection_class,applied_part,calibration_due\n\
-                   PUMP-101,BD,8015,6100,ip-annual,I,CF,\n\
-                   TEQ-201,BD,8015,6100,,,,2027-03-31\n";
+        let csv = "asset_tag,manufacturer,model_number,department_cost_center,pm_procedure_code,protection_class,applied_part,calibration_due,calibrated_on,calibration_certificate\n\
+                   PUMP-101,BD,8015,6100,ip-annual,I,CF,,,\n\
+                   TEQ-201,BD,8015,6100,,,,2027-03-31,2026-03-31,FBC-2026-48213\n";
         assert_eq!(shop.s.import_assets_csv(&shop.sys, csv.as_bytes()).await.unwrap(), 2, "{}", db.name);
         let a = shop.s.get_asset_by_tag(&shop.sys, "PUMP-101").await.unwrap();
         assert_eq!(a.pm_procedure_code.as_deref(), Some("IP-ANNUAL"));
         assert_eq!((a.protection_class, a.applied_part), (Some(ProtectionClass::I), Some(AppliedPartType::Cf)));
         let t = shop.s.get_asset_by_tag(&shop.sys, "TEQ-201").await.unwrap();
         assert_eq!(t.calibration_due, Some(jiff::civil::date(2027, 3, 31)));
+        assert_eq!(t.calibrated_on, Some(jiff::civil::date(2026, 3, 31)));
+        assert_eq!(t.calibration_certificate.as_deref(), Some("FBC-2026-48213"));
+        // A last calibration after the due date is refused, naming the column.
+        let inverted = "asset_tag,manufacturer,model_number,department_cost_center,calibration_due,calibrated_on\n\
+                        TEQ-202,BD,8015,6100,2026-03-31,2026-04-30\n";
+        let e = shop.s.import_assets_csv(&shop.sys, inverted.as_bytes()).await.unwrap_err();
+        assert!(format!("{e:?}").contains("calibrated_on"), "{e:?}");
 
         let bad =
             "asset_tag,manufacturer,model_number,department_cost_center,protection_class\nPUMP-102,BD,8015,6100,III\n";
@@ -402,10 +416,66 @@ async fn pm_and_test_equipment_fields_travel_through_csv() {
         let text = String::from_utf8(out).unwrap();
         let header = text.lines().next().unwrap();
         assert!(
-            header.ends_with("notes,pm_procedure_code,protection_class,applied_part,calibration_due,version"),
+            header.ends_with(
+                "notes,pm_procedure_code,protection_class,applied_part,calibration_due,calibrated_on,calibration_certificate,version"
+            ),
             "{header}"
         );
         assert!(text.contains(",IP-ANNUAL,I,CF,,"), "{text}");
-        assert!(text.contains(",2027-03-31,"), "{text}");
+        assert!(text.contains(",2027-03-31,2026-03-31,FBC-2026-48213,"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_pm_record_keeps_each_instruments_calibration_due_date_as_it_was_when_used() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let proc = shop.s.create_procedure(&shop.sys, pump_procedure()).await.unwrap();
+        shop.s.set_model_procedure(&shop.sys, shop.model, Some("IP-ANNUAL")).await.unwrap();
+        let pump = shop.pump("PUMP-006").await;
+        let due = today().checked_add(jiff::ToSpan::days(20)).unwrap();
+        let analyzer = shop.analyzer("TEQ-ESA-06", due).await;
+        let a = shop.s.get_asset(&shop.sys, analyzer).await.unwrap();
+        let calibrated = due.checked_sub(jiff::ToSpan::years(1)).unwrap();
+        let p = AssetPatch {
+            version: a.version,
+            serial_number: Some(Some("4417021".into())),
+            calibrated_on: Some(Some(calibrated)),
+            calibration_certificate: Some(Some("FBC-2025-31337".into())),
+            ..Default::default()
+        };
+        let a = shop.s.update_asset(&shop.sys, analyzer, p).await.unwrap();
+        assert_eq!((a.calibrated_on, a.calibration_certificate.as_deref()), (Some(calibrated), Some("FBC-2025-31337")));
+
+        let (id, version) = shop.started_pm(pump).await;
+        let req = record(&proc, version, 100.0, &[(AP_LEAKAGE_CF_50_UA, 10.0)], vec![analyzer]);
+        let r = shop.s.record_pm(&shop.tech, id, req).await.unwrap();
+        assert_eq!(r.instruments.len(), 1, "{}", db.name);
+        let i = &r.instruments[0];
+        assert_eq!(
+            (i.asset_tag.as_str(), i.manufacturer.as_str(), i.model_number.as_str(), i.serial_number.as_deref()),
+            ("TEQ-ESA-06", "BD", "8015", Some("4417021")),
+            "{}",
+            db.name
+        );
+        assert_eq!(i.calibration_due, Some(due), "{}: the due date at the time of use", db.name);
+
+        // Recalibrated a year later: the PM still shows the due date the instrument had then.
+        let later = due.checked_add(jiff::ToSpan::years(1)).unwrap();
+        let p = AssetPatch { version: a.version, calibration_due: Some(Some(later)), ..Default::default() };
+        shop.s.update_asset(&shop.sys, analyzer, p).await.unwrap();
+        let read = shop.s.pm_results(&shop.sys, id).await.unwrap();
+        assert_eq!(read.instruments[0].calibration_due, Some(due), "{}: the snapshot is kept", db.name);
+        assert_eq!(read.test_equipment, vec![analyzer]);
+
+        // The test-equipment list shows the instrument with its certificate; due soon, not overdue.
+        let te = shop.s.list_test_equipment_on(&shop.sys, today()).await.unwrap();
+        let t = te.iter().find(|t| t.asset_id == analyzer).unwrap();
+        assert_eq!((t.calibration_due, t.overdue, t.days_left), (later, false, t.days_left));
+        assert_eq!(t.calibration_certificate.as_deref(), Some("FBC-2025-31337"));
+        let seen_later =
+            shop.s.list_test_equipment_on(&shop.sys, later.checked_add(jiff::ToSpan::days(3)).unwrap()).await.unwrap();
+        let t = seen_later.iter().find(|t| t.asset_id == analyzer).unwrap();
+        assert_eq!((t.overdue, t.days_left, t.due_soon), (true, -3, false), "{}", db.name);
     }
 }

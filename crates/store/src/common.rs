@@ -438,6 +438,8 @@ fn asset_from(r: &DbRow) -> Result<Asset, sqlx::Error> {
         protection_class: get_oenum(r, "protection_class", ProtectionClass::parse)?,
         applied_part: get_oenum(r, "applied_part", AppliedPartType::parse)?,
         calibration_due: get_od(r, "calibration_due")?,
+        calibrated_on: get_od(r, "calibrated_on")?,
+        calibration_certificate: r.try_get("calibration_certificate")?,
         version: r.try_get("version")?,
     })
 }
@@ -481,6 +483,7 @@ fn work_order_from(r: &DbRow) -> Result<WorkOrder, sqlx::Error> {
         pm_period: r.try_get("pm_period")?,
         pm_outcome: get_oenum(r, "pm_outcome", PmOutcome::parse)?,
         window_end: get_od(r, "window_end")?,
+        qualification_flag: r.try_get("qualification_flag")?,
         labour: vec![],
         parts: vec![],
         version: r.try_get("version")?,
@@ -694,14 +697,19 @@ async fn write_asset_fields(
 
 /// Writes an asset's PM and test-equipment fields (part of a change already versioned and audited by the caller).
 async fn write_asset_pm_fields(conn: &mut DbConn, id: AssetId, f: &AssetPmFields) -> StoreResult<()> {
-    sqlx::query("UPDATE assets SET pm_procedure_code = $1, protection_class = $2, applied_part = $3, calibration_due = $4 WHERE id = $5")
-        .bind(&f.pm_procedure_code)
-        .bind(f.protection_class.map(|c| c.as_str()))
-        .bind(f.applied_part.map(|c| c.as_str()))
-        .bind(od(f.calibration_due))
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE assets SET pm_procedure_code = $1, protection_class = $2, applied_part = $3, calibration_due = $4, \
+         calibrated_on = $5, calibration_certificate = $6 WHERE id = $7",
+    )
+    .bind(&f.pm_procedure_code)
+    .bind(f.protection_class.map(|c| c.as_str()))
+    .bind(f.applied_part.map(|c| c.as_str()))
+    .bind(od(f.calibration_due))
+    .bind(od(f.calibrated_on))
+    .bind(&f.calibration_certificate)
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -887,6 +895,7 @@ async fn fetch_procedure(conn: &mut DbConn, id: i64) -> StoreResult<Procedure> {
         version: r.try_get("version")?,
         created_at: get_ts(&r, "created_at")?,
         steps: steps.iter().map(step_from).collect::<Result<_, _>>()?,
+        requirement: procedure_requirement_from(&r)?,
     })
 }
 
@@ -964,17 +973,37 @@ async fn fetch_pm_record(conn: &mut DbConn, id: WorkOrderId) -> StoreResult<PmRe
             s.readings.push(reading);
         }
     }
-    let equipment = sqlx::query("SELECT asset_id FROM wo_test_equipment WHERE work_order_id = $1 ORDER BY asset_id")
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?;
+    let equipment = sqlx::query(
+        "SELECT e.asset_id, e.calibration_due, a.asset_tag, a.serial_number, m.model_number, m.name AS model_name, \
+         f.name AS manufacturer_name FROM wo_test_equipment e JOIN assets a ON a.id = e.asset_id \
+         JOIN device_models m ON m.id = a.model_id JOIN manufacturers f ON f.id = m.manufacturer_id \
+         WHERE e.work_order_id = $1 ORDER BY e.asset_id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let instruments = equipment
+        .iter()
+        .map(|r| {
+            Ok(htm_domain::procedure::TestEquipmentUse {
+                asset_id: AssetId(r.try_get("asset_id")?),
+                asset_tag: r.try_get("asset_tag")?,
+                manufacturer: r.try_get("manufacturer_name")?,
+                model_number: r.try_get("model_number")?,
+                model_name: r.try_get("model_name")?,
+                serial_number: r.try_get("serial_number")?,
+                calibration_due: get_od(r, "calibration_due")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(PmRecord {
         work_order: wo,
         procedure_id,
         procedure_code: code,
         procedure_version: version,
         linked_work_order_id: linked.map(WorkOrderId),
-        test_equipment: equipment.iter().map(|r| r.try_get("asset_id").map(AssetId)).collect::<Result<_, _>>()?,
+        test_equipment: instruments.iter().map(|i| i.asset_id).collect(),
+        instruments,
         results,
     })
 }
@@ -1041,6 +1070,8 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
         }
     };
     let procedure = fetch_procedure(conn, procedure_id).await?;
+    // The technician's qualification for this procedure (refused or flagged per site policy).
+    qualification_gate(conn, ctx, &before, procedure.id).await?;
 
     // Electrical safety: every reading against a current limit of the chosen standard that
     // applies to this device's protection class and applied part.
@@ -1089,6 +1120,7 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
     // Test equipment: must exist; at sign-off, must be in calibration today.
     let today = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut equipment: Vec<AssetId> = Vec::new();
+    let mut equipment_due: Vec<Option<Date>> = Vec::new();
     for a in &req.test_equipment {
         if equipment.contains(a) {
             continue;
@@ -1107,6 +1139,7 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
             ));
         }
         equipment.push(*a);
+        equipment_due.push(e.calibration_due);
     }
 
     // Writes.
@@ -1138,10 +1171,12 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
                 .await?;
         }
     }
-    for a in &equipment {
-        sqlx::query("INSERT INTO wo_test_equipment (work_order_id, asset_id) VALUES ($1, $2)")
+    // Each instrument's calibration due date is kept as it was at the time of use (REFERENCE §1.5).
+    for (a, due) in equipment.iter().zip(&equipment_due) {
+        sqlx::query("INSERT INTO wo_test_equipment (work_order_id, asset_id, calibration_due) VALUES ($1, $2, $3)")
             .bind(id.0)
             .bind(a.0)
+            .bind(od(*due))
             .execute(&mut *conn)
             .await?;
     }
@@ -1268,7 +1303,7 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
              acquisition_date, acquisition_cost_minor, currency, vendor_id, purchase_order, in_service_date, \
              warranty_end, udi_di, udi_lot, udi_serial, udi_manufactured, udi_expiry, udi_raw, high_risk_override, \
              life_support_override, notes, version, created_at, updated_at, pm_procedure_code, protection_class, \
-             applied_part, calibration_due) ",
+             applied_part, calibration_due, calibrated_on, calibration_certificate) ",
         );
         qb.push_values(chunk, |mut b, s| {
             let f = &s.fields;
@@ -1282,7 +1317,8 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
                 .push_bind(f.life_support_override).push_bind(f.notes.clone()).push_bind(1_i64)
                 .push_bind(t(s.created_at)).push_bind(at).push_bind(s.pm.pm_procedure_code.clone())
                 .push_bind(s.pm.protection_class.map(|c| c.as_str())).push_bind(s.pm.applied_part.map(|c| c.as_str()))
-                .push_bind(od(s.pm.calibration_due));
+                .push_bind(od(s.pm.calibration_due)).push_bind(od(s.pm.calibrated_on))
+                .push_bind(s.pm.calibration_certificate.clone());
         });
         qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
     }
@@ -1322,6 +1358,7 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
         }
         events.push(("procedure".into(), pr.id.to_string(), snapshot(pr)));
     }
+    seed_qualifications(conn, d, &mut events).await?;
     for (model, code) in &d.model_procedures {
         sqlx::query("UPDATE device_models SET pm_procedure_code = $1 WHERE id = $2").bind(code).bind(model.0).execute(&mut *conn).await?;
         events.push(("model_procedure".into(), model.to_string(), snapshot(&serde_json::json!({ "pm_procedure_code": code }))));
@@ -1395,6 +1432,7 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
     for w in &d.work_orders {
         events.push(("work_order".into(), w.id.to_string(), snapshot(w)));
     }
+    seed_pm_results(conn, d, &mut events).await?;
     // Work-order number counters continue after the highest number of each year.
     let mut last: std::collections::BTreeMap<i16, i64> = std::collections::BTreeMap::new();
     for w in &d.work_orders {
@@ -1922,11 +1960,14 @@ impl Store for Impl {
         p.apply_to(&mut fields)?;
         write_asset_fields(&mut tx, Some((id, before.version)), &fields, ctx.at).await?;
         if p.touches_pm_fields() {
+            let certificate = p.calibration_certificate.clone().unwrap_or(before.calibration_certificate.clone());
             let f = AssetPmFields {
                 pm_procedure_code: p.pm_procedure_code.clone().unwrap_or(before.pm_procedure_code.clone()),
                 protection_class: p.protection_class.unwrap_or(before.protection_class),
                 applied_part: p.applied_part.unwrap_or(before.applied_part),
                 calibration_due: p.calibration_due.unwrap_or(before.calibration_due),
+                calibrated_on: p.calibrated_on.unwrap_or(before.calibrated_on),
+                calibration_certificate: certificate,
             };
             write_asset_pm_fields(&mut tx, id, &f).await?;
         }
@@ -2055,6 +2096,9 @@ impl Store for Impl {
         }
         let mut wo = before.clone();
         let effect = wo_rules::apply_transition(&mut wo, req, ctx.at)?;
+        if wo.status == WorkOrderStatus::Completed && before.status != WorkOrderStatus::Completed {
+            qualification_gate_on_completion(&mut tx, ctx, &before).await?;
+        }
         check_work_order_refs(&mut tx, &wo, &before).await?;
         write_work_order(&mut tx, &wo, before.version, ctx.at).await?;
         let after = fetch_work_order(&mut tx, id).await?;
@@ -2175,45 +2219,115 @@ impl Store for Impl {
     }
 
     async fn generate_pm(&self, ctx: &ChangeContext, month: Month) -> StoreResult<PmGeneration> {
+        // Set-based: two streamed queries instead of per-schedule lookups.
+        // - Fixed schedules need no history: the due date follows from the anchor alone, and the
+        //   "already has its work order this month" check is the unique (schedule_id, pm_period)
+        //   index itself (`ON CONFLICT DO NOTHING`; what it skips counts as already open).
+        // - Floating schedules need the last completion, whether this month's PM exists and
+        //   whether one is open: one grouped LEFT JOIN over their work orders.
+        // Work orders are then numbered in schedule order and inserted in multi-row batches with
+        // their audit events, as before.
         let mut tx = begin_write(&self.pool).await?;
-        let (first, last) = (month.first_day(), month.last_day());
+        let last = month.last_day();
         let period = month.to_string();
-        let sql = format!(
-            "SELECT s.id, s.asset_id, s.interval_months, s.basis, s.anchor_date, s.grace_days, a.asset_tag, \
-             (SELECT MAX({date}) FROM work_orders w WHERE w.schedule_id = s.id AND w.status IN ('completed', 'closed') \
-               AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done')) AS last_done, \
-             (SELECT COUNT(*) FROM work_orders w WHERE w.schedule_id = s.id AND w.pm_period = $1) AS in_period, \
-             (SELECT COUNT(*) FROM work_orders w WHERE w.schedule_id = s.id AND w.status IN ('open', 'assigned', 'in_progress', 'on_hold')) AS open_now \
-             FROM pm_schedules s JOIN assets a ON a.id = s.asset_id \
-             WHERE s.active = TRUE AND a.status = 'in_service' AND s.anchor_date <= $2 ORDER BY s.id",
-            date = DATE_OF_COMPLETED_AT
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&period).bind(last.to_sqlx()).fetch_all(&mut *tx).await?;
-        let mut summary = PmGeneration { schedules: rows.len() as u64, ..Default::default() };
-        let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
-        let mut planned: Vec<WorkOrder> = Vec::new();
-        for r in &rows {
-            let basis = get_enum(r, "basis", ScheduleBasis::parse)?;
-            let last_done: Option<String> = match r.try_get::<Option<String>, _>("last_done") {
-                Ok(v) => v,
-                Err(_) => r.try_get::<Option<jiff_sqlx::Date>, _>("last_done")?.map(|d| d.to_jiff().to_string()),
-            };
-            let timing = ScheduleTiming {
-                interval_months: r.try_get("interval_months")?,
-                basis,
-                anchor: r.try_get::<jiff_sqlx::Date, _>("anchor_date")?.to_jiff(),
-                last_completed: last_done.and_then(|d| d.get(..10).and_then(|d| d.parse().ok())),
-            };
-            let Some(due) = pm_rules::due_in_month(&timing, month) else { continue };
-            let (in_period, open_now): (i64, i64) = (r.try_get("in_period")?, r.try_get("open_now")?);
-            let wo_period = Month::of(due).to_string();
-            if in_period > 0 || (basis == ScheduleBasis::Floating && open_now > 0) {
-                summary.already_open += 1;
-                continue;
+        let mut summary = PmGeneration::default();
+        // Months counted as year × 12 + month, as `month_index_sql` computes them from a date.
+        let month_number = i64::from(month.year) * 12 + i64::from(month.month);
+        // (schedule id, asset id, asset tag, interval, basis, grace, due)
+        let mut due_list: Vec<(i64, AssetId, Option<String>, i32, ScheduleBasis, i32, Date)> = Vec::new();
+        {
+            // Counted separately: streaming every schedule to filter it here costs more than
+            // letting the database apply the interval arithmetic (checked again below).
+            let count_sql = "SELECT COUNT(*) AS n FROM pm_schedules s JOIN assets a ON a.id = s.asset_id \
+                 WHERE s.active = TRUE AND a.status = 'in_service' AND s.anchor_date <= $1";
+            let n: i64 = sqlx::query(count_sql).bind(last.to_sqlx()).fetch_one(&mut *tx).await?.try_get("n")?;
+            summary.schedules = n as u64;
+            let sql = format!(
+                "SELECT s.id, s.asset_id, s.interval_months, s.anchor_date, s.grace_days, a.asset_tag \
+                 FROM pm_schedules s JOIN assets a ON a.id = s.asset_id \
+                 WHERE s.active = TRUE AND a.status = 'in_service' AND s.anchor_date <= $1 AND s.basis = 'fixed' \
+                 AND s.interval_months > 0 AND ($2 - {anchor}) % s.interval_months = 0",
+                anchor = month_index_sql("s.anchor_date")
+            );
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(last.to_sqlx()).bind(month_number).fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await? {
+                let timing = ScheduleTiming {
+                    interval_months: r.try_get("interval_months")?,
+                    basis: ScheduleBasis::Fixed,
+                    anchor: r.try_get::<jiff_sqlx::Date, _>("anchor_date")?.to_jiff(),
+                    last_completed: None,
+                };
+                let Some(due) = pm_rules::due_in_month(&timing, month) else { continue };
+                due_list.push((
+                    r.try_get("id")?,
+                    AssetId(r.try_get("asset_id")?),
+                    r.try_get("asset_tag")?,
+                    timing.interval_months,
+                    ScheduleBasis::Fixed,
+                    r.try_get("grace_days")?,
+                    due,
+                ));
             }
-            let _ = first;
-            let grace: i32 = r.try_get("grace_days")?;
-            let asset_id = AssetId(r.try_get("asset_id")?);
+        }
+        {
+            let sql = format!(
+                "SELECT s.id, s.asset_id, s.interval_months, s.anchor_date, s.grace_days, a.asset_tag, \
+                 MAX(CASE WHEN w.status IN ('completed', 'closed') AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done') \
+                     THEN {date} END) AS last_done, \
+                 COALESCE(SUM(CASE WHEN w.pm_period = $1 THEN 1 ELSE 0 END), 0) AS in_period, \
+                 COALESCE(SUM(CASE WHEN w.status IN ('open', 'assigned', 'in_progress', 'on_hold') THEN 1 ELSE 0 END), 0) AS open_now \
+                 FROM pm_schedules s JOIN assets a ON a.id = s.asset_id LEFT JOIN work_orders w ON w.schedule_id = s.id \
+                 WHERE s.active = TRUE AND a.status = 'in_service' AND s.anchor_date <= $2 AND s.basis = 'floating' \
+                 GROUP BY s.id, s.asset_id, s.interval_months, s.anchor_date, s.grace_days, a.asset_tag \
+                 HAVING MAX(CASE WHEN w.status IN ('completed', 'closed') AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done') \
+                     THEN {date} END) IS NULL \
+                 OR {last_done_month} + s.interval_months <= $3",
+                date = DATE_OF_COMPLETED_AT,
+                last_done_month = month_index_sql(&format!(
+                    "MAX(CASE WHEN w.status IN ('completed', 'closed') AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done') \
+                     THEN {} END)",
+                    DATE_OF_COMPLETED_AT
+                ))
+            );
+            // Only schedules due by the end of the month come back: one interval after the last
+            // completion lands in or before `month` exactly when its month number does.
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&period)
+                .bind(last.to_sqlx())
+                .bind(month_number)
+                .fetch(&mut *tx);
+            while let Some(r) = rows.try_next().await? {
+                let last_done: Option<String> = match r.try_get::<Option<String>, _>("last_done") {
+                    Ok(v) => v,
+                    Err(_) => r.try_get::<Option<jiff_sqlx::Date>, _>("last_done")?.map(|d| d.to_jiff().to_string()),
+                };
+                let timing = ScheduleTiming {
+                    interval_months: r.try_get("interval_months")?,
+                    basis: ScheduleBasis::Floating,
+                    anchor: r.try_get::<jiff_sqlx::Date, _>("anchor_date")?.to_jiff(),
+                    last_completed: last_done.and_then(|d| d.get(..10).and_then(|d| d.parse().ok())),
+                };
+                let Some(due) = pm_rules::due_in_month(&timing, month) else { continue };
+                let (in_period, open_now): (i64, i64) = (r.try_get("in_period")?, r.try_get("open_now")?);
+                if in_period > 0 || open_now > 0 {
+                    summary.already_open += 1;
+                    continue;
+                }
+                due_list.push((
+                    r.try_get("id")?,
+                    AssetId(r.try_get("asset_id")?),
+                    r.try_get("asset_tag")?,
+                    timing.interval_months,
+                    ScheduleBasis::Floating,
+                    r.try_get("grace_days")?,
+                    due,
+                ));
+            }
+        }
+        due_list.sort_by_key(|d| d.0);
+        let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
+        let mut planned: Vec<WorkOrder> = Vec::with_capacity(due_list.len());
+        for (schedule_id, asset_id, asset_tag, interval, basis, grace, due) in due_list {
             planned.push(WorkOrder {
                 id: WorkOrderId(0),
                 number: String::new(),
@@ -2222,13 +2336,12 @@ impl Store for Impl {
                 status: WorkOrderStatus::Open,
                 hold_reason: None,
                 asset_id: Some(asset_id),
-                asset_tag: r.try_get("asset_tag")?,
+                asset_tag,
                 requester_id: None,
                 requester_name: None,
                 requester_contact: None,
                 problem: format!(
-                    "Scheduled PM due {due} (every {} months, {})",
-                    timing.interval_months,
+                    "Scheduled PM due {due} (every {interval} months, {})",
                     if basis == ScheduleBasis::Fixed { "fixed schedule" } else { "floating schedule" }
                 ),
                 assigned_to: None,
@@ -2247,10 +2360,11 @@ impl Store for Impl {
                 completed_at: None,
                 closed_at: None,
                 took_out_of_service: false,
-                schedule_id: Some(r.try_get("id")?),
-                pm_period: Some(wo_period),
+                schedule_id: Some(schedule_id),
+                pm_period: Some(Month::of(due).to_string()),
                 pm_outcome: None,
                 window_end: Some(pm_rules::compliance_window(due, grace).1),
+                qualification_flag: None,
                 labour: vec![],
                 parts: vec![],
                 version: 1,
@@ -2274,7 +2388,7 @@ impl Store for Impl {
             w.number = wo_rules::format_number(year, last_seq - n + 1 + i as i64);
         }
         let mut events: Vec<AuditRow> = Vec::with_capacity(planned.len());
-        for chunk in planned.chunks_mut(250) {
+        for chunk in planned.chunks_mut(1000) {
             let mut qb: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO work_orders (number, wo_type, priority, status, asset_id, problem, due_date, opened_at, \
                  took_out_of_service, version, updated_at, schedule_id, pm_period, window_end) ",
@@ -2297,10 +2411,14 @@ impl Store for Impl {
             });
             qb.push(" ON CONFLICT (schedule_id, pm_period) DO NOTHING RETURNING id, number");
             let inserted = qb.build().fetch_all(&mut *tx).await.map_err(map_db_err)?;
-            for row in inserted {
-                let number: String = row.try_get("number")?;
-                if let Some(w) = chunk.iter_mut().find(|w| w.number == number) {
-                    w.id = WorkOrderId(row.try_get("id")?);
+            let by_number: std::collections::HashMap<String, i64> = inserted
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>("number")?, row.try_get::<i64, _>("id")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+            // Events in number order, as the rows were planned.
+            for w in chunk.iter_mut() {
+                if let Some(id) = by_number.get(&w.number) {
+                    w.id = WorkOrderId(*id);
                     events.push(("create", "work_order".into(), w.id.to_string(), None, Some(snapshot(&*w))));
                 }
             }
@@ -2389,6 +2507,7 @@ impl Store for Impl {
             .execute(&mut *tx)
             .await?;
         }
+        write_procedure_requirement(&mut tx, id, &n.requirement).await?;
         let p = fetch_procedure(&mut tx, id).await?;
         append_audit(&mut tx, ctx, "create", "pm_procedure", id.to_string(), None, Some(snapshot(&p))).await?;
         tx.commit().await?;

@@ -25,11 +25,21 @@ use htm_domain::work_order::{
 use jiff::Timestamp;
 use std::sync::Arc;
 
+mod bulk;
 mod postgres;
+mod qualifications;
+mod repair_analytics;
 mod sqlite;
+mod test_equipment;
 mod url;
+mod usage;
 
+pub use test_equipment::*;
+pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
+pub use qualifications::*;
+pub use repair_analytics::*;
 pub use url::DatabaseUrl;
+pub use usage::*;
 
 /// What went wrong in the store, in terms the service can map to its own errors.
 #[derive(Debug, thiserror::Error)]
@@ -157,7 +167,7 @@ pub struct LabourToAdd {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Send + Sync + 'static + UsageStore + BulkStore + TestEquipmentStore + QualificationStore + RepairAnalyticsStore {
     fn backend(&self) -> Backend;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

@@ -41,3 +41,8 @@ async fn after_seed(_conn: &mut DbConn) -> Result<(), sqlx::Error> {
 const DATE_OF_COMPLETED_AT: &str = "substr(w.completed_at, 1, 10)";
 
 include!("common.rs");
+include!("repair_analytics_sql.rs");
+include!("usage_sql.rs");
+include!("bulk_sql.rs");
+include!("test_equipment_sql.rs");
+include!("qualifications_sql.rs");

@@ -682,3 +682,115 @@ async fn an_analyzer_file_is_imported_through_the_api() {
         let _ = proc;
     }
 }
+
+#[tokio::test]
+async fn usage_meters_open_the_usage_pm_through_the_api() {
+    for db in stores().await {
+        let (app, admin, asset, _dept) = app(db.store.clone()).await;
+        let tech = app.add_user("bmet4", Role::Technician, None).await;
+        let first_due = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .checked_add(jiff::ToSpan::days(200))
+            .unwrap();
+        let (s, sch) = app
+            .call(
+                "POST",
+                "/api/v1/pm-schedules",
+                Some(&admin),
+                Some(json!({"asset_id": asset, "interval_months": 12, "anchor_date": first_due.to_string()})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{sch}");
+        let path = format!("/api/v1/pm-schedules/{}/usage", sch["id"]);
+        let (s, b) =
+            app.call("PUT", &path, Some(&admin), Some(json!({"usage_interval": 10000, "usage_unit": null}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_envelope(&b, "validation_failed");
+        let (s, b) =
+            app.call("PUT", &path, Some(&tech), Some(json!({"usage_interval": 10000, "usage_unit": "cycles"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        let (s, b) =
+            app.call("PUT", &path, Some(&admin), Some(json!({"usage_interval": 10000, "usage_unit": "cycles"}))).await;
+        assert_eq!(
+            (s, b["usage_interval"].as_i64(), b["usage_unit"].as_str()),
+            (StatusCode::OK, Some(10000), Some("cycles")),
+            "{b}"
+        );
+
+        let readings = format!("/api/v1/assets/{asset}/meter-readings");
+        let (s, b) = app.call("POST", &readings, Some(&tech), Some(json!({"unit": "cycles", "value": 250000}))).await;
+        assert_eq!((s, b["opened"].as_array().map(Vec::len)), (StatusCode::CREATED, Some(0)), "{}: {b}", db.name);
+        let (s, b) = app.call("POST", &readings, Some(&tech), Some(json!({"unit": "cycles", "value": 249999}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_envelope(&b, "validation_failed");
+        let (s, b) = app.call("POST", &readings, Some(&tech), Some(json!({"unit": "cycles", "value": 260000}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(b["opened"][0]["wo_type"], "pm", "{b}");
+        assert_eq!(b["usage"][0]["due"], true);
+        let (s, b) = app.call("GET", &readings, Some(&tech), None).await;
+        assert_eq!((s, b["readings"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{b}");
+        assert_eq!(b["readings"][0]["value"], 260000);
+
+        let (_, doc) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+        for p in ["/pm-schedules/{id}/usage", "/assets/{id}/meter-readings", "/work-orders/{id}/esa-import"] {
+            assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_equipment_lists_calibration_due_dates_certificates_and_standing() {
+    for db in stores().await {
+        let (app, admin, asset, dept) = app(db.store.clone()).await;
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut ids = Vec::new();
+        for (tag, due_in, cert) in [("TEQ-0101", -5_i64, "FBC-2025-00101"), ("TEQ-0102", 12, "FBC-2025-00102")] {
+            let (_, an) = app
+                .call(
+                    "POST",
+                    "/api/v1/assets",
+                    Some(&admin),
+                    Some(json!({"asset_tag": tag, "serial_number": format!("SN-{tag}"), "model_id": a["model"]["id"], "department_id": dept})),
+                )
+                .await;
+            let due = today.checked_add(jiff::Span::new().days(due_in)).unwrap();
+            let on = due.checked_sub(jiff::Span::new().years(1)).unwrap();
+            let (s, an) = app
+                .call(
+                    "PATCH",
+                    &format!("/api/v1/assets/{}", an["id"]),
+                    Some(&admin),
+                    Some(json!({"version": an["version"], "calibration_due": due.to_string(),
+                        "calibrated_on": on.to_string(), "calibration_certificate": cert})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{}: {an}", db.name);
+            assert_eq!(
+                (an["calibrated_on"].as_str(), an["calibration_certificate"].as_str()),
+                (Some(on.to_string().as_str()), Some(cert))
+            );
+            ids.push(an["id"].clone());
+        }
+        let (s, list) = app.call("GET", "/api/v1/test-equipment", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{}: {list}", db.name);
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 2, "{}: only assets with a calibration due date", db.name);
+        // Soonest due first: the overdue one, then the one due in 12 days.
+        assert_eq!((list[0]["asset_tag"].as_str(), list[0]["overdue"].as_bool()), (Some("TEQ-0101"), Some(true)));
+        assert_eq!((list[0]["days_left"].as_i64(), list[0]["due_soon"].as_bool()), (Some(-5), Some(false)));
+        assert_eq!(list[0]["serial_number"], "SN-TEQ-0101");
+        assert_eq!(list[0]["calibration_certificate"], "FBC-2025-00101");
+        assert_eq!(list[0]["model_number"], a["model"]["model_number"]);
+        assert_eq!((list[1]["overdue"].as_bool(), list[1]["due_soon"].as_bool()), (Some(false), Some(true)));
+        assert_eq!(list[1]["days_left"].as_i64(), Some(12));
+        assert!(list[1]["calibrated_on"].is_string());
+
+        let (s, b) = app.call("GET", "/api/v1/test-equipment", None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_envelope(&b, "unauthenticated");
+        let (_, doc) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+        assert!(doc["paths"].get("/test-equipment").is_some());
+    }
+}

@@ -796,6 +796,7 @@ async fn pm_setup(app: &App, due: jiff::civil::Date) -> htm_domain::procedure::P
                     },
                     step(StepKind::ElectricalSafety, "Electrical safety test"),
                 ],
+                requirement: Default::default(),
             },
         )
         .await
@@ -960,6 +961,10 @@ async fn a_pm_is_recorded_on_the_phone_screen_at_the_exact_limits_and_signed_off
         assert!(r.body.contains("<strong>50 uA</strong>") && r.body.contains("(passes if at most 50 uA)"));
         assert!(!r.body.contains(">FAIL<") && !r.body.contains("id=\"pm-repair-link\""));
         assert!(!r.body.contains("id=\"pm-form\""), "a completed PM takes no more results");
+        // The instrument used, with its model, serial and the due date it had when used.
+        assert!(r.body.contains("id=\"pm-instruments\""), "{}", r.body);
+        assert!(r.body.contains("TEQ-ESA-01</a> — Baxter SIGMA-S"), "{}", r.body);
+        assert!(r.body.contains(&format!("(calibration due {} when used)", in_days(30))), "{}", r.body);
 
         let wo = app.services.get_work_order(&Principal::system(), WorkOrderId(id)).await.unwrap();
         assert_eq!(wo.status, htm_domain::work_order::WorkOrderStatus::Completed);
@@ -1115,5 +1120,127 @@ async fn an_analyzer_file_is_imported_from_the_pm_screen() {
         assert!(r.body.contains("<strong>250 mOhm</strong>"), "{}", r.body);
         assert!(r.body.contains("<strong>61 uA</strong>") && r.body.contains("id=\"pm-overall\">FAIL</span>"));
         assert!(r.body.contains("value=\"TEQ-ESA-01\""), "the analyzer joins the test equipment");
+    }
+}
+
+#[tokio::test]
+async fn a_meter_reading_on_the_usage_page_opens_the_usage_pm() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        let sys = Principal::system();
+        let first_due = in_days(200);
+        let n = htm_domain::pm::NewPmSchedule {
+            asset_id: AssetId(app.asset_id),
+            interval_months: 12,
+            basis: htm_domain::pm::ScheduleBasis::Fixed,
+            anchor_date: first_due,
+            grace_days: 0,
+        };
+        let sch = app.services.create_pm_schedule(&sys, n).await.unwrap();
+        app.services.set_schedule_usage(&sys, sch.id, Some((500, htm_domain::usage::UsageUnit::Hours))).await.unwrap();
+        let s = login(&app, "rlopez", TECH_PASSWORD).await;
+        let asset_page = get(&app, &format!("/assets/{}", app.asset_id), Some(&s)).await;
+        assert!(asset_page.body.contains(&format!("href=\"/assets/{}/usage\"", app.asset_id)), "{}", asset_page.body);
+        let url = format!("/assets/{}/usage", app.asset_id);
+        let r = get(&app, &url, Some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("id=\"usage-reading-form\"") && r.body.contains("500 hours"), "{}", r.body);
+        assert!(!r.body.contains("id=\"usage-trigger-form\""), "a technician does not set triggers");
+        let post_reading = |v: &'static str| {
+            let url = format!("{url}/readings");
+            let s = &s;
+            let app = &app;
+            async move {
+                post(app, &url, Some(s), &[("csrf", s.csrf.as_str()), ("unit", "hours"), ("value", v), ("read_on", "")])
+                    .await
+            }
+        };
+        let r = post_reading("1,000").await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, url.as_str()));
+        let r = post_reading("1500").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let flash = r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find(|c| c.starts_with("htm_flash="))
+            .unwrap()
+            .to_string();
+        assert!(flash.contains("opened"), "{flash}");
+        let r = get(&app, &url, Some(&s)).await;
+        assert!(r.body.contains(">DUE</span>") && r.body.contains("<td>1500</td>"), "{}", r.body);
+        let open = app
+            .services
+            .list_work_orders(
+                &sys,
+                htm_store::WorkOrderFilter {
+                    asset_id: Some(AssetId(app.asset_id)),
+                    open_only: true,
+                    ..Default::default()
+                },
+                htm_domain::page::PageRequest::first(10),
+            )
+            .await
+            .unwrap();
+        assert!(open.items.iter().any(|w| w.schedule_id == Some(sch.id)), "the usage PM is open");
+        // Going back is refused with a message, nothing stored.
+        let r = post_reading("900").await;
+        let flash = r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find(|c| c.starts_with("htm_flash="))
+            .unwrap()
+            .to_string();
+        assert!(flash.contains("error"), "{flash}");
+        assert_eq!(app.services.meter_readings(&sys, AssetId(app.asset_id), 10).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn the_test_equipment_page_shows_overdue_in_red_and_due_soon_in_amber() {
+    for db in htm_test_support::stores().await {
+        let app = app_on(db).await;
+        let sys = Principal::system();
+        let a = app.services.get_asset(&sys, AssetId(app.asset_id)).await.unwrap();
+        let mut ids = Vec::new();
+        for (tag, due, cert) in [
+            ("TEQ-OLD", in_days(-3), "FBC-2025-00001"),
+            ("TEQ-SOON", in_days(10), "FBC-2025-00002"),
+            ("TEQ-OK", in_days(200), "FBC-2025-00003"),
+        ] {
+            let n: NewAsset = serde_json::from_value(serde_json::json!({
+                "asset_tag": tag, "serial_number": format!("S-{tag}"), "model_id": a.model.id.0, "department_id": a.department.id.0
+            }))
+            .unwrap();
+            let t = app.services.create_asset(&sys, n).await.unwrap();
+            let p = htm_domain::asset::AssetPatch {
+                version: t.version,
+                calibration_due: Some(Some(due)),
+                calibrated_on: Some(Some(due.checked_sub(jiff::Span::new().years(1)).unwrap())),
+                calibration_certificate: Some(Some(cert.into())),
+                ..Default::default()
+            };
+            ids.push(app.services.update_asset(&sys, t.id, p).await.unwrap().id);
+        }
+        let s = login(&app, "admin", ADMIN_PASSWORD).await;
+        let r = get(&app, "/test-equipment", Some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("href=\"/test-equipment\" aria-current=\"page\""), "linked from the nav");
+        assert!(r.body.contains("3 instruments"), "{}", r.body);
+        assert!(r.body.contains("1 overdue") && r.body.contains("1 due within 30 days"), "{}", r.body);
+        assert!(r.body.contains(&format!("id=\"te-{}\" class=\"cal-overdue\"", ids[0].0)), "{}", r.body);
+        assert!(r.body.contains(&format!("id=\"te-{}\" class=\"cal-soon\"", ids[1].0)), "{}", r.body);
+        assert!(r.body.contains(&format!("id=\"te-{}\" class=\"\"", ids[2].0)), "{}", r.body);
+        assert!(r.body.contains("Overdue 3 d — do not use") && r.body.contains("Due in 10 d"), "{}", r.body);
+        assert!(r.body.contains("FBC-2025-00001") && r.body.contains("S-TEQ-OLD"), "{}", r.body);
+        assert!(!r.body.contains("style=\""), "inline styles break the CSP");
+
+        // The instrument's own page shows its calibration.
+        let r = get(&app, &format!("/assets/{}", ids[0].0), Some(&s)).await;
+        assert!(r.body.contains("Calibration certificate") && r.body.contains("FBC-2025-00001"), "{}", r.body);
+        assert!(r.body.contains("overdue by 3 days"), "{}", r.body);
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable: `validation_failed`, `not_found`, `conflict`, `stale_version`,
-    /// `invalid_transition`, `forbidden`, `unauthenticated`, `bad_request`, `internal`.
+    /// `invalid_transition`, `forbidden`, `unqualified_technician`, `unauthenticated`, `bad_request`, `internal`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,6 +70,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Stale(_) => Self::new(StatusCode::CONFLICT, "stale_version", msg),
             ServiceError::InvalidTransition(_) => Self::new(StatusCode::CONFLICT, "invalid_transition", msg),
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            ServiceError::Unqualified(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unqualified_technician", msg),
             ServiceError::Unauthenticated(_) => Self::unauthenticated(msg),
             ServiceError::Internal(cause) => {
                 let id = uuid::Uuid::new_v4().simple().to_string();

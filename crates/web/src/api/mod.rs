@@ -4,6 +4,10 @@
 pub mod error;
 pub mod esa_import;
 pub mod extract;
+pub mod usage;
+pub mod qualifications;
+pub mod repair_analytics;
+pub mod test_equipment;
 
 use crate::AppState;
 use crate::auth::ApiUser;
@@ -85,12 +89,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_asset_pm_schedules))
         .routes(routes!(generate_pm))
         .routes(routes!(pm_compliance))
+        .routes(routes!(repair_analytics::repair_report))
         .routes(routes!(list_procedures, create_procedure))
         .routes(routes!(get_procedure))
         .routes(routes!(set_model_procedure))
         .routes(routes!(record_pm))
         .routes(routes!(pm_results))
         .routes(routes!(esa_import::import_esa))
+        .routes(routes!(usage::set_schedule_usage))
+        .routes(routes!(usage::record_meter_reading, usage::list_meter_readings))
+        .routes(routes!(qualifications::list_qualifications, qualifications::add_qualification))
+        .routes(routes!(qualifications::revoke_qualification))
+        .routes(routes!(qualifications::get_policy, qualifications::set_policy))
+        .routes(routes!(test_equipment::list_test_equipment))
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.

@@ -248,7 +248,7 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
             parts.join(", ")
         }
     };
-    let details = vec![
+    let mut details = vec![
         Detail { label: "Model", value: format!("{} ({})", a.model.name, a.model.model_number) },
         Detail { label: "Manufacturer", value: a.model.manufacturer.clone() },
         Detail { label: "Category", value: a.model.category.clone() },
@@ -266,6 +266,42 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         Detail { label: "In service since", value: view::date_opt(a.in_service_date) },
         Detail { label: "Warranty", value: warranty },
     ];
+    // Test equipment: its calibration (REFERENCE §1.5).
+    if let Some(due) = a.calibration_due {
+        let (overdue, days, _) = htm_domain::test_equipment::standing(due, today);
+        let value = if overdue {
+            format!("{due} (overdue by {} days: do not use for PMs)", -days)
+        } else {
+            format!("{due} ({days} days left)")
+        };
+        details.push(Detail { label: "Last calibrated", value: view::date_opt(a.calibrated_on) });
+        details.push(Detail { label: "Calibration due", value });
+        details.push(Detail {
+            label: "Calibration certificate",
+            value: view::or_dash(a.calibration_certificate.as_deref()),
+        });
+    }
+    // Repair figures over the last 12 months (repair analytics; only for those who read reports).
+    if p.can(htm_service::Action::ReadReports)
+        && let Some(from) = today.checked_sub(jiff::Span::new().days(364)).ok()
+        && let Ok(period) = htm_domain::repair_analytics::Period::new(from, today)
+        && let Ok(f) = state.services.asset_repair_figures(p, a.id, period).await
+    {
+        let value = if f.repairs == 0 && f.downtime_hours == 0.0 {
+            "No repairs in the last 12 months".to_string()
+        } else {
+            format!(
+                "{} repair(s), {} failure(s), {} repeat(s); {:.1} h down (uptime {}); cost {}",
+                f.repairs,
+                f.failures,
+                f.repeat_repairs,
+                f.downtime_hours,
+                f.uptime_pct.map(|u| format!("{u:.2} %")).unwrap_or_else(view::dash),
+                super::repair_analytics::money(f.total_cost_minor),
+            )
+        };
+        details.push(Detail { label: "Repairs (12 months)", value });
+    }
     let u = &a.udi;
     let udi: Vec<Detail> = [
         ("Device identifier (DI)", u.di.clone()),

@@ -15,8 +15,12 @@ mod esa;
 mod esa_import;
 mod pm;
 mod pm_record;
+mod repair_analytics;
 mod session;
 mod static_files;
+mod test_equipment;
+mod technicians;
+mod usage;
 pub mod view;
 mod work_orders;
 
@@ -52,9 +56,18 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/pm", get(pm_record::page).post(pm_record::record))
         .route("/work-orders/{id}/pm/esa-import", post(esa_import::import))
         .route("/esa/limits", get(esa::page))
+        .route("/test-equipment", get(test_equipment::page))
+        .route("/technicians", get(technicians::list))
+        .route("/technicians/{id}", get(technicians::detail))
+        .route("/technicians/{id}/qualifications", post(technicians::add))
+        .route("/technicians/{id}/qualifications/{qid}/revoke", post(technicians::revoke))
         .route("/reports/pm-compliance", get(pm::compliance))
+        .route("/reports/repairs", get(repair_analytics::repairs))
         .route("/pm/generate", post(pm::generate))
         .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
+        .route("/assets/{id}/usage", get(usage::page))
+        .route("/assets/{id}/usage/readings", post(usage::record))
+        .route("/assets/{id}/usage/trigger", post(usage::set_trigger))
 }
 
 const FLASH_COOKIE: &str = "htm_flash";
@@ -190,6 +203,7 @@ pub fn describe(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::Stale(m) => (StatusCode::CONFLICT, "Changed by someone else", capitalise(m)),
         ServiceError::InvalidTransition(m) => (StatusCode::CONFLICT, "Not possible now", capitalise(m)),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("You may not do this: {m}.")),
+        ServiceError::Unqualified(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Qualification required", capitalise(m)),
         ServiceError::Unauthenticated(_) => {
             (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into())
         }

@@ -83,6 +83,16 @@ pub struct ResultRow {
     pub readings: Vec<ResultReading>,
 }
 
+/// A test instrument used on the PM, as recorded: model, serial and its calibration due date at
+/// the time of use (REFERENCE §1.5).
+pub struct InstrumentRow {
+    pub asset_id: i64,
+    pub asset_tag: String,
+    pub model: String,
+    pub serial: String,
+    pub due: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pm_record.html")]
 struct PmPage {
@@ -114,9 +124,15 @@ struct PmPage {
     equipment_error: Option<String>,
     errors: Vec<String>,
     results: Vec<ResultRow>,
+    /// The test equipment recorded with the results.
+    instruments: Vec<InstrumentRow>,
     /// Of the stored results: whether every step passed.
     overall_pass: bool,
     repair_id: Option<i64>,
+    /// What the procedure requires of the technician (e.g. `CBET`), if anything.
+    requirement: Option<String>,
+    /// Why this work order was flagged (technician lacking the requirement at a flagging site).
+    qualification_flag: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -233,6 +249,10 @@ pub async fn record(
                 format!("{number} signed off: the PM passed.")
             } else {
                 format!("{number} signed off: the PM failed. A repair was opened and the equipment is out of service.")
+            };
+            let text = match &r.work_order.qualification_flag {
+                Some(flag) => format!("{text} Flagged: {flag}."),
+                None => text,
             };
             redirect_with(&format!("/work-orders/{id}/pm"), "ok", &text)
         }
@@ -523,7 +543,20 @@ async fn render(
         errors,
         overall_pass: rec.results.iter().all(|r| r.passed),
         results,
+        instruments: rec
+            .instruments
+            .iter()
+            .map(|i| InstrumentRow {
+                asset_id: i.asset_id.0,
+                asset_tag: i.asset_tag.clone(),
+                model: format!("{} {}", i.manufacturer, i.model_number),
+                serial: i.serial_number.clone().unwrap_or_else(|| "—".into()),
+                due: i.calibration_due.map_or_else(|| "—".into(), |d| d.to_string()),
+            })
+            .collect(),
         repair_id: rec.linked_work_order_id.map(|w| w.0),
+        requirement: procedure.as_ref().filter(|pr| !pr.requirement.is_none()).map(|pr| pr.requirement.text()),
+        qualification_flag: wo.qualification_flag.clone(),
     };
     html(status, &layout, page)
 }

@@ -554,6 +554,11 @@ struct WoPage {
     details: Vec<Detail>,
     problem: String,
     hold_reason: Option<String>,
+    /// Set when this repair is a repeat repair (same asset and cause within 30 days; see
+    /// `htm_domain::repair_analytics`).
+    repeat_repair: Option<htm_domain::repair_analytics::RepeatRepair>,
+    /// Why the work was flagged (technician lacking a procedure's required qualification).
+    qualification_flag: Option<String>,
     work_performed: Option<String>,
     timeline: Vec<TimelineItem>,
     labour: Vec<LabourRow>,
@@ -625,6 +630,11 @@ async fn render_detail(
         Vec::new()
     };
     let causes = state.services.cause_codes().await.unwrap_or_default();
+    let repeat_repair = if wo.wo_type == htm_domain::work_order::WorkOrderType::Repair {
+        state.services.repeat_repair_of(p, wo.id).await.unwrap_or(None)
+    } else {
+        None
+    };
 
     let sealed = matches!(wo.status, WorkOrderStatus::Closed | WorkOrderStatus::Cancelled);
     let can_transition = p.can(Action::TransitionWorkOrder);
@@ -756,6 +766,8 @@ async fn render_detail(
         details,
         problem: wo.problem.clone(),
         hold_reason: wo.hold_reason.map(|h| h.label().to_string()),
+        repeat_repair,
+        qualification_flag: wo.qualification_flag.clone(),
         work_performed: wo.work_performed.clone(),
         timeline,
         labour,
