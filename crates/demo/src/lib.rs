@@ -41,6 +41,13 @@
 //!   current backlog of roughly 80–130 open work orders in every open status. Closed history is
 //!   reviewed and closed; recent work is completed but not yet closed. "Now" is 16:00 UTC on
 //!   `today`; times are UTC, working hours are written as UTC.
+//! * **Test equipment and recorded PM results** — 13 Biomed-shop instruments (ESA620 ×2, ESA615,
+//!   Rigel 288+, IDA-5 ×2, Impulse 7000DP, ProSim 8 and 4, BP Pump 2, VT900A, QA-ES III, RaySafe X2)
+//!   with yearly calibrations and certificates, exactly one overdue and one due within 30 days;
+//!   every completed PM with a procedure has its judged steps, IEC 62353 readings (limit rows by
+//!   natural key, see `htm_domain::seed::EsaLimitKey`), the instruments used with their due date
+//!   on the day, and — for the ≈ 2 % that failed — the link to the repair it opened
+//!   (REFERENCE §1.3–1.5, §9.4).
 
 pub mod catalog;
 mod generate;

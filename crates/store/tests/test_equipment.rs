@@ -7,8 +7,9 @@ use htm_domain::asset::{AssetPatch, NewAsset};
 use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
 use htm_domain::org::*;
 use htm_domain::procedure::{NewProcedure, NewProcedureStep, PmRecordRequest, StepInput, StepKind};
+use htm_domain::user::Role;
 use htm_domain::work_order::{NewWorkOrder, Priority, TransitionRequest, WorkOrderType};
-use htm_store::{ChangeContext, Store, TestEquipmentStore};
+use htm_store::{ChangeContext, NewUserRecord, Store};
 use htm_test_support::stores;
 use jiff::civil::date;
 
@@ -106,13 +107,27 @@ async fn a_pm_record_keeps_the_instruments_due_date_at_the_time_of_use() {
             .await
             .unwrap();
         s.set_model_procedure(&c, device.id, Some("CHK")).await.unwrap();
+        let tech = s
+            .insert_user(
+                &c,
+                &NewUserRecord {
+                    username: "jtech".into(),
+                    display_name: "J. Tech".into(),
+                    role: Role::Technician,
+                    email: None,
+                    vendor_id: None,
+                    password_hash: "x".into(),
+                },
+            )
+            .await
+            .unwrap();
         let new = NewWorkOrder {
             wo_type: WorkOrderType::Pm,
             priority: Priority::Normal,
             asset_id: Some(pump.id),
             problem: "Annual PM".into(),
             requester_contact: None,
-            assigned_to: None,
+            assigned_to: Some(tech.id),
             vendor_id: None,
             due_date: None,
         };
