@@ -407,9 +407,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Password: {password}  (shown only this once)");
             }
         }
-        Command::User { what: UserCommand::Qualify { username, cert, model_id, expires, issued, reference, issuer } } => {
+        Command::User {
+            what: UserCommand::Qualify { username, cert, model_id, expires, issued, reference, issuer },
+        } => {
             let date = |s: Option<String>, what: &str| -> anyhow::Result<Option<jiff::civil::Date>> {
-                s.map(|d| d.trim().parse().with_context(|| format!("--{what} '{d}' is not a date YYYY-MM-DD"))).transpose()
+                s.map(|d| d.trim().parse().with_context(|| format!("--{what} '{d}' is not a date YYYY-MM-DD")))
+                    .transpose()
             };
             let n = htm_domain::qualification::NewQualification {
                 certification: cert.as_deref().map(htm_domain::qualification::Certification::parse).transpose()?,

@@ -140,8 +140,10 @@ const UNIT_KINDS: &[&str] = &[
     "Rehabilitation",
 ];
 /// Cause codes (REFERENCE §9.3) and how often each is found.
-const CAUSES: &[&str] = &["EF", "HF", "PF", "PPF", "UPF", "SIF", "USE", "ABU", "ACC", "BATT", "NET", "SW", "ENV", "NPF", "WEAR"];
-const CAUSE_WEIGHTS: &[f64] = &[0.22, 0.06, 0.04, 0.03, 0.08, 0.01, 0.12, 0.09, 0.12, 0.08, 0.03, 0.03, 0.01, 0.05, 0.03];
+const CAUSES: &[&str] =
+    &["EF", "HF", "PF", "PPF", "UPF", "SIF", "USE", "ABU", "ACC", "BATT", "NET", "SW", "ENV", "NPF", "WEAR"];
+const CAUSE_WEIGHTS: &[f64] =
+    &[0.22, 0.06, 0.04, 0.03, 0.08, 0.01, 0.12, 0.09, 0.12, 0.08, 0.03, 0.03, 0.01, 0.05, 0.03];
 const PROBLEMS: &[&str] = &[
     "Device alarms and will not clear",
     "Screen blank on power-up",
@@ -173,7 +175,13 @@ pub fn reference(spec: &SyntheticSpec) -> Result<Dataset, String> {
         });
     }
     for b in 1..=8_i64 {
-        let site = if b <= 4 { 1 } else if b <= 6 { 2 } else { 3 };
+        let site = if b <= 4 {
+            1
+        } else if b <= 6 {
+            2
+        } else {
+            3
+        };
         d.buildings.push(Building {
             id: BuildingId(b),
             site_id: SiteId(site),
@@ -397,7 +405,8 @@ impl Generator {
             active: status != "retired",
             created_at: ts_text(created_sec),
         });
-        let problem_tail = format!("(every {interval} months, {})", if fixed { "fixed schedule" } else { "floating schedule" });
+        let problem_tail =
+            format!("(every {interval} months, {})", if fixed { "fixed schedule" } else { "floating schedule" });
         let mut due = anchor;
         let mut k = 0_i64;
         while due < now_day {
@@ -511,7 +520,16 @@ impl Generator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn repair(&mut self, id: i64, opened: i64, done_day: i64, open: bool, took_out: bool, r: &mut Rng, c: &mut SynChunk) {
+    fn repair(
+        &mut self,
+        id: i64,
+        opened: i64,
+        done_day: i64,
+        open: bool,
+        took_out: bool,
+        r: &mut Rng,
+        c: &mut SynChunk,
+    ) {
         let now = self.now_day * DAY + 6 * HOUR;
         let cause = CAUSES[r.weighted(CAUSE_WEIGHTS)];
         let problem = PROBLEMS[r.below(PROBLEMS.len() as u64) as usize];
@@ -616,7 +634,9 @@ mod tests {
         let pms: Vec<&&SynWorkOrder> = wos.iter().filter(|w| w.wo_type == "pm").collect();
         let on_time = pms
             .iter()
-            .filter(|w| w.pm_outcome == Some("done") && w.completed_at.as_deref().map(|c| &c[..10]) <= w.window_end.as_deref())
+            .filter(|w| {
+                w.pm_outcome == Some("done") && w.completed_at.as_deref().map(|c| &c[..10]) <= w.window_end.as_deref()
+            })
             .count();
         assert!(on_time as f64 / pms.len() as f64 > 0.8);
         assert!(pms.iter().any(|w| w.completed_at.is_none()));

@@ -202,14 +202,8 @@ impl Services {
             }
             g.counters()
         });
-        let mut sum = GenSummary {
-            assets: 0,
-            schedules: 0,
-            work_orders: 0,
-            chunks: 0,
-            end: spec.end.to_string(),
-            seconds: 0.0,
-        };
+        let mut sum =
+            GenSummary { assets: 0, schedules: 0, work_orders: 0, chunks: 0, end: spec.end.to_string(), seconds: 0.0 };
         while let Some((label, a, sc, w, tables)) = rx.recv().await {
             self.store.bulk_load(&ctx, &label, &tables).await?;
             sum.assets += a;
@@ -224,7 +218,11 @@ impl Services {
             ));
         }
         let counters = generator.await.map_err(|e| ServiceError::Internal(e.to_string()))?;
-        progress(&format!("loaded; recreating {} indexes and analysing ({:.1} s)", deferred.len(), started.elapsed().as_secs_f64()));
+        progress(&format!(
+            "loaded; recreating {} indexes and analysing ({:.1} s)",
+            deferred.len(),
+            started.elapsed().as_secs_f64()
+        ));
         self.store.bulk_finish(&ctx, &counters, &deferred).await?;
         sum.seconds = started.elapsed().as_secs_f64();
         Ok(sum)

