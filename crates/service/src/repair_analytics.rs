@@ -340,3 +340,32 @@ mod tests {
         assert_eq!(r.causes[1].label, "NPF", "an unknown code is its own label");
     }
 }
+
+impl Services {
+    /// A site's repair-cost settings (labour rate, whether BATT counts as a failure).
+    pub async fn repair_settings(
+        &self,
+        p: &Principal,
+        site: htm_domain::ids::SiteId,
+    ) -> ServiceResult<htm_store::RepairSettings> {
+        p.require(Action::ReadReports)?;
+        Ok(self.store.get_repair_settings(site).await?)
+    }
+
+    /// Sets a site's repair-cost settings; the labour rate is in minor units per hour.
+    pub async fn set_repair_settings(
+        &self,
+        p: &Principal,
+        site: htm_domain::ids::SiteId,
+        settings: htm_store::RepairSettings,
+    ) -> ServiceResult<htm_store::RepairSettings> {
+        p.require(Action::ManageInventory)?;
+        if !(0..=100_000_000).contains(&settings.labour_rate_minor) {
+            return Err(crate::ServiceError::invalid(
+                "labour_rate_minor",
+                "the hourly labour rate must be between 0 and 100,000,000 minor units",
+            ));
+        }
+        Ok(self.store.set_repair_settings(&self.ctx(p, None), site, &settings).await?)
+    }
+}

@@ -1,9 +1,9 @@
 //! Repair analytics storage: one set-based read of the repairs of a period (REFERENCE §3, §9.3),
 //! folded while it streams, plus exposure (device-days) aggregated in SQL.
 
-use crate::StoreResult;
+use crate::{ChangeContext, StoreResult};
 use async_trait::async_trait;
-use htm_domain::ids::{AssetId, WorkOrderId};
+use htm_domain::ids::{AssetId, SiteId, WorkOrderId};
 use htm_domain::repair_analytics::{Period, RepairGroupBy, RepairSummary, RepeatRepair};
 
 /// Exposure of one group (department or model) in the period.
@@ -35,8 +35,25 @@ pub struct RepairAnalyticsData {
     pub cause_codes: Vec<CauseCodeInfo>,
 }
 
+/// A site's repair-cost settings (REFERENCE §3 labour cost; §9.3 BATT "configurable").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepairSettings {
+    /// Hourly labour rate in minor currency units (8500 = 85.00 per hour).
+    pub labour_rate_minor: i64,
+    /// Whether battery failures (BATT) count as device failures in MTBF.
+    pub battery_counts_as_failure: bool,
+}
+
 #[async_trait]
 pub trait RepairAnalyticsStore: Send + Sync {
+    async fn get_repair_settings(&self, site: SiteId) -> StoreResult<RepairSettings>;
+    /// Sets a site's repair-cost settings (audited).
+    async fn set_repair_settings(
+        &self,
+        ctx: &ChangeContext,
+        site: SiteId,
+        settings: &RepairSettings,
+    ) -> StoreResult<RepairSettings>;
     /// Reads the repairs of the period (and the ones before it still down in it or completed in
     /// the 30 days before it, for downtime and repeat detection) in one streamed query, ordered by
     /// asset, and aggregates exposure per group in SQL.

@@ -134,6 +134,19 @@ mod repair_analytics_sql {
 
     #[async_trait]
     impl crate::RepairAnalyticsStore for Impl {
+        async fn get_repair_settings(&self, site: htm_domain::ids::SiteId) -> StoreResult<crate::RepairSettings> {
+            super::repair_settings_sql::get(&self.pool, site).await
+        }
+
+        async fn set_repair_settings(
+            &self,
+            ctx: &crate::ChangeContext,
+            site: htm_domain::ids::SiteId,
+            settings: &crate::RepairSettings,
+        ) -> StoreResult<crate::RepairSettings> {
+            super::repair_settings_sql::set(&self.pool, ctx, site, settings).await
+        }
+
         async fn repair_analytics(&self, period: Period, group_by: RepairGroupBy) -> StoreResult<RepairAnalyticsData> {
             let summary = fold_repairs(&self.pool, period, group_by, None).await?;
 
@@ -238,5 +251,45 @@ mod repair_analytics_sql {
                 None => None,
             })
         }
+    }
+}
+
+mod repair_settings_sql {
+    use super::{ChangeContext, StoreError, StoreResult, append_audit, begin_write, snapshot};
+    use crate::RepairSettings;
+    use htm_domain::ids::SiteId;
+    use sqlx::Row;
+
+    pub(super) async fn get(pool: &sqlx::Pool<super::Db>, site: SiteId) -> StoreResult<RepairSettings> {
+        let r = sqlx::query("SELECT labour_rate_minor, battery_counts_as_failure FROM sites WHERE id = $1")
+            .bind(site.0)
+            .fetch_optional(pool)
+            .await?;
+        let Some(r) = r else { return Err(StoreError::NotFound(format!("site {site}"))) };
+        Ok(RepairSettings {
+            labour_rate_minor: r.try_get("labour_rate_minor")?,
+            battery_counts_as_failure: r.try_get("battery_counts_as_failure")?,
+        })
+    }
+
+    pub(super) async fn set(
+        pool: &sqlx::Pool<super::Db>,
+        ctx: &ChangeContext,
+        site: SiteId,
+        s: &RepairSettings,
+    ) -> StoreResult<RepairSettings> {
+        let before = get(pool, site).await?;
+        let mut tx = begin_write(pool).await?;
+        sqlx::query("UPDATE sites SET labour_rate_minor = $1, battery_counts_as_failure = $2, updated_at = $3 WHERE id = $4")
+            .bind(s.labour_rate_minor)
+            .bind(s.battery_counts_as_failure)
+            .bind(super::t(ctx.at))
+            .bind(site.0)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(&mut tx, ctx, "update", "site_repair_settings", site.to_string(), Some(snapshot(&before)), Some(snapshot(s)))
+            .await?;
+        tx.commit().await?;
+        Ok(*s)
     }
 }

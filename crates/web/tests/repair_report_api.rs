@@ -133,6 +133,33 @@ async fn the_repair_report_contract_holds() {
         assert_eq!(r["causes"][0]["code"], "EF");
         assert_eq!(r["causes"][0]["share_pct"], 100.0);
         assert_eq!(r["repeats"], json!([]));
+        // The site's labour rate is a setting: 95.00/h makes the same 1.5 h cost 142.50.
+        let settings = format!("/api/v1/sites/{}/repair-settings", site["id"]);
+        let (s, b) = app.call("GET", &settings, Some(&mgr), None).await;
+        assert_eq!((s, &b), (StatusCode::OK, &json!({"labour_rate_minor": 8500, "battery_counts_as_failure": false})));
+        let new = json!({"labour_rate_minor": 9500, "battery_counts_as_failure": true});
+        let (s, b) = app.call("PUT", &settings, Some(&tech), Some(new.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        let (s, b) = app
+            .call(
+                "PUT",
+                &settings,
+                Some(&mgr),
+                Some(json!({"labour_rate_minor": -1, "battery_counts_as_failure": false})),
+            )
+            .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+            "{b}"
+        );
+        let (s, b) = app.call("PUT", &settings, Some(&mgr), Some(new.clone())).await;
+        assert_eq!((s, &b), (StatusCode::OK, &new));
+        let (_, r) = app.call("GET", &url, Some(&mgr), None).await;
+        assert_eq!(r["totals"]["labour_cost_minor"], 14_250, "{r}");
+        let audit = db.store.list_audit_for("site_repair_settings", &site["id"].to_string(), 5).await.unwrap();
+        assert_eq!(audit.len(), 1, "{}", db.name);
+
         let (s, r) = app.call("GET", &format!("{url}&group_by=asset"), Some(&tech), None).await;
         assert_eq!((s, r["groups"][0]["label"].as_str()), (StatusCode::OK, Some("BME-000101")), "{r}");
 
@@ -221,7 +248,7 @@ async fn the_repair_report_contract_holds() {
         let (_, html) = page(format!("/assets/{}", a["id"])).await;
         assert!(html.contains("Repairs (12 months)"), "{html}");
         assert!(html.contains("2 repair(s), 2 failure(s), 1 repeat(s)"), "{html}");
-        assert!(html.contains("cost 427.50"), "{html}");
+        assert!(html.contains("cost 442.50"), "{html}");
         let (_, html) = page(format!("/work-orders/{}", wo["id"])).await;
         assert!(!html.contains("id=\"wo-repeat-repair\""), "the first repair is no repeat");
 

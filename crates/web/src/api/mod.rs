@@ -90,6 +90,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(generate_pm))
         .routes(routes!(pm_compliance))
         .routes(routes!(repair_analytics::repair_report))
+        .routes(routes!(repair_analytics::get_repair_settings, repair_analytics::put_repair_settings))
         .routes(routes!(list_procedures, create_procedure))
         .routes(routes!(get_procedure))
         .routes(routes!(set_model_procedure))
