@@ -274,6 +274,35 @@ impl Services {
     }
 }
 
+impl Services {
+    /// A site's repair-cost settings (labour rate, whether BATT counts as a failure).
+    pub async fn repair_settings(
+        &self,
+        p: &Principal,
+        site: htm_domain::ids::SiteId,
+    ) -> ServiceResult<htm_store::RepairSettings> {
+        p.require(Action::ReadReports)?;
+        Ok(self.store.get_repair_settings(site).await?)
+    }
+
+    /// Sets a site's repair-cost settings; the labour rate is in minor units per hour.
+    pub async fn set_repair_settings(
+        &self,
+        p: &Principal,
+        site: htm_domain::ids::SiteId,
+        settings: htm_store::RepairSettings,
+    ) -> ServiceResult<htm_store::RepairSettings> {
+        p.require(Action::ManageInventory)?;
+        if !(0..=100_000_000).contains(&settings.labour_rate_minor) {
+            return Err(crate::ServiceError::invalid(
+                "labour_rate_minor",
+                "the hourly labour rate must be between 0 and 100,000,000 minor units",
+            ));
+        }
+        Ok(self.store.set_repair_settings(&self.ctx(p, None), site, &settings).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -338,34 +367,5 @@ mod tests {
         assert_eq!(r.causes[0].label, "Evident failure");
         assert_eq!(r.causes[0].share_pct, 50.0);
         assert_eq!(r.causes[1].label, "NPF", "an unknown code is its own label");
-    }
-}
-
-impl Services {
-    /// A site's repair-cost settings (labour rate, whether BATT counts as a failure).
-    pub async fn repair_settings(
-        &self,
-        p: &Principal,
-        site: htm_domain::ids::SiteId,
-    ) -> ServiceResult<htm_store::RepairSettings> {
-        p.require(Action::ReadReports)?;
-        Ok(self.store.get_repair_settings(site).await?)
-    }
-
-    /// Sets a site's repair-cost settings; the labour rate is in minor units per hour.
-    pub async fn set_repair_settings(
-        &self,
-        p: &Principal,
-        site: htm_domain::ids::SiteId,
-        settings: htm_store::RepairSettings,
-    ) -> ServiceResult<htm_store::RepairSettings> {
-        p.require(Action::ManageInventory)?;
-        if !(0..=100_000_000).contains(&settings.labour_rate_minor) {
-            return Err(crate::ServiceError::invalid(
-                "labour_rate_minor",
-                "the hourly labour rate must be between 0 and 100,000,000 minor units",
-            ));
-        }
-        Ok(self.store.set_repair_settings(&self.ctx(p, None), site, &settings).await?)
     }
 }
