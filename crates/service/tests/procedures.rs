@@ -2,17 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use htm_domain::asset::{AssetPatch, AssetStatus, NewAsset};
-use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::asset::{AssetPatch, AssetStatus};
 use htm_domain::esa::{AppliedPartType, EsaStandard, ProtectionClass};
 use htm_domain::ids::*;
-use htm_domain::org::*;
-use htm_domain::procedure::{
-    EsaInput, EsaReadingInput, NewProcedure, NewProcedureStep, PmRecordRequest, Procedure, StepInput, StepKind,
-};
-use htm_domain::user::{NewUser, Role};
-use htm_domain::work_order::{NewWorkOrder, Priority, TransitionRequest, WorkOrderStatus, WorkOrderType, WorkResult};
-use htm_service::{Principal, ServiceError, Services};
+use htm_domain::procedure::{EsaInput, EsaReadingInput, PmRecordRequest, Procedure, StepInput, StepKind};
+use htm_domain::work_order::{Priority, WorkOrderStatus, WorkOrderType, WorkResult};
+use htm_service::ServiceError;
 use htm_store::WorkOrderFilter;
 use htm_test_support::stores;
 
@@ -22,147 +17,8 @@ const AP_LEAKAGE_BF_5000_UA: i64 = 10;
 const AP_LEAKAGE_CF_50_UA: i64 = 11;
 const NFPA_GROUND_500_MOHM: i64 = 15;
 
-struct Shop {
-    s: Services,
-    sys: Principal,
-    tech: Principal,
-    model: ModelId,
-    dept: DepartmentId,
-}
-
-async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
-    let s = Services::new(store, Default::default());
-    let sys = Principal::system();
-    let site =
-        s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
-    let b =
-        s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
-    let d = s
-        .create_department(
-            &sys,
-            NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() },
-        )
-        .await
-        .unwrap();
-    let m = s.create_manufacturer(&sys, NewManufacturer { name: "BD".into() }).await.unwrap();
-    let model = s
-        .create_model(
-            &sys,
-            NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Pump, infusion".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: Some("FRN".into()),
-                fda_class: None,
-                expected_life_years: Some(8),
-                high_risk: true,
-                life_support: false,
-            },
-        )
-        .await
-        .unwrap();
-    let u = s
-        .add_user_as_system(NewUser {
-            username: "bmet1".into(),
-            display_name: "B. Met".into(),
-            role: Role::Technician,
-            email: None,
-            vendor_id: None,
-            password: "Good-Password-1".into(),
-        })
-        .await
-        .unwrap();
-    Shop { s, sys, tech: Principal { user: u }, model: model.id, dept: d.id }
-}
-
-fn step(kind: StepKind, instruction: &str) -> NewProcedureStep {
-    NewProcedureStep {
-        kind,
-        instruction: instruction.into(),
-        unit: None,
-        nominal: None,
-        lower_limit: None,
-        upper_limit: None,
-        tolerance_pct: None,
-    }
-}
-
-fn pump_procedure() -> NewProcedure {
-    NewProcedure {
-        code: "ip-annual".into(),
-        name: "Infusion pump annual PM".into(),
-        steps: vec![
-            step(StepKind::Check, "Inspect housing, door latch and power cord"),
-            NewProcedureStep {
-                unit: Some("mL/h".into()),
-                nominal: Some(100.0),
-                tolerance_pct: Some(5.0),
-                ..step(StepKind::Measurement, "Flow rate at 100 mL/h")
-            },
-            step(StepKind::ElectricalSafety, "Electrical safety test (IEC 62353)"),
-        ],
-        requirement: Default::default(),
-    }
-}
-
-impl Shop {
-    /// An in-service Class I / CF infusion pump.
-    async fn pump(&self, tag: &str) -> AssetId {
-        let n: NewAsset = serde_json::from_value(
-            serde_json::json!({"asset_tag": tag, "model_id": self.model.0, "department_id": self.dept.0}),
-        )
-        .unwrap();
-        let a = self.s.create_asset(&self.sys, n).await.unwrap();
-        let p = AssetPatch {
-            version: a.version,
-            protection_class: Some(Some(ProtectionClass::I)),
-            applied_part: Some(Some(AppliedPartType::Cf)),
-            ..Default::default()
-        };
-        self.s.update_asset(&self.sys, a.id, p).await.unwrap().id
-    }
-
-    /// An analyzer (test equipment) with a calibration due date.
-    async fn analyzer(&self, tag: &str, due: jiff::civil::Date) -> AssetId {
-        let n: NewAsset = serde_json::from_value(
-            serde_json::json!({"asset_tag": tag, "model_id": self.model.0, "department_id": self.dept.0}),
-        )
-        .unwrap();
-        let a = self.s.create_asset(&self.sys, n).await.unwrap();
-        let p = AssetPatch { version: a.version, calibration_due: Some(Some(due)), ..Default::default() };
-        let a = self.s.update_asset(&self.sys, a.id, p).await.unwrap();
-        assert_eq!(a.calibration_due, Some(due));
-        a.id
-    }
-
-    /// A PM work order on `asset`, started by the technician.
-    async fn started_pm(&self, asset: AssetId) -> (WorkOrderId, i64) {
-        let n = NewWorkOrder {
-            wo_type: WorkOrderType::Pm,
-            priority: Priority::Normal,
-            asset_id: Some(asset),
-            problem: "Annual PM".into(),
-            requester_contact: None,
-            assigned_to: None,
-            vendor_id: None,
-            due_date: None,
-        };
-        let wo = self.s.create_work_order(&self.tech, n).await.unwrap();
-        let wo = self
-            .s
-            .transition_work_order(
-                &self.tech,
-                wo.id,
-                TransitionRequest { to: "in_progress".into(), ..Default::default() },
-            )
-            .await
-            .unwrap();
-        (wo.id, wo.version)
-    }
-}
+mod common;
+use common::*;
 
 fn record(p: &Procedure, version: i64, flow: f64, readings: &[(i64, f64)], equipment: Vec<AssetId>) -> PmRecordRequest {
     PmRecordRequest {

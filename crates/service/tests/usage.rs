@@ -3,71 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use htm_domain::asset::NewAsset;
-use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
-use htm_domain::ids::*;
-use htm_domain::org::*;
 use htm_domain::pm::{NewPmSchedule, ScheduleBasis};
 use htm_domain::usage::{NewMeterReading, UsageUnit};
-use htm_domain::user::{NewUser, Role};
 use htm_domain::work_order::{TransitionRequest, WorkOrderStatus, WorkOrderType, WorkResult};
-use htm_service::{Principal, ServiceError, Services};
+use htm_service::ServiceError;
 use htm_test_support::stores;
 
-struct Shop {
-    s: Services,
-    sys: Principal,
-    tech: Principal,
-    model: ModelId,
-    dept: DepartmentId,
-}
-
-async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
-    let s = Services::new(store, Default::default());
-    let sys = Principal::system();
-    let site =
-        s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
-    let b =
-        s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
-    let d = s
-        .create_department(
-            &sys,
-            NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "Adult ICU".into() },
-        )
-        .await
-        .unwrap();
-    let m = s.create_manufacturer(&sys, NewManufacturer { name: "BD".into() }).await.unwrap();
-    let model = s
-        .create_model(
-            &sys,
-            NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Pump, infusion".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: Some("FRN".into()),
-                fda_class: None,
-                expected_life_years: Some(8),
-                high_risk: true,
-                life_support: false,
-            },
-        )
-        .await
-        .unwrap();
-    let u = s
-        .add_user_as_system(NewUser {
-            username: "bmet1".into(),
-            display_name: "B. Met".into(),
-            role: Role::Technician,
-            email: None,
-            vendor_id: None,
-            password: "Good-Password-1".into(),
-        })
-        .await
-        .unwrap();
-    Shop { s, sys, tech: Principal { user: u }, model: model.id, dept: d.id }
-}
+mod common;
+use common::*;
 
 fn today() -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
