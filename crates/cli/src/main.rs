@@ -430,6 +430,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let month = htm_domain::pm::Month::parse(&month)?;
             let s = open(&settings).await?;
             let g = s.generate_pm(&Principal::system(), month).await?;
+            s.checkpoint().await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({

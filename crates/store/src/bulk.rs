@@ -159,6 +159,10 @@ pub trait BulkStore: Send + Sync {
         counters: &[(i16, i64)],
         deferred_indexes: &[String],
     ) -> StoreResult<()>;
+    /// After a large write from a short-lived process (`htm gen`, `htm pm generate`): SQLite
+    /// copies the write-ahead log back into the database and truncates it, so the next process
+    /// does not read through a log of hundreds of megabytes (BENCHMARKS.md); PostgreSQL: nothing.
+    async fn checkpoint(&self) -> StoreResult<()>;
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {

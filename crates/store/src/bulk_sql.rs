@@ -12,6 +12,13 @@ fn month_index_sql(date: &str) -> String {
 
 #[async_trait]
 impl crate::BulkStore for Impl {
+    async fn checkpoint(&self) -> StoreResult<()> {
+        if BACKEND == crate::Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     async fn bulk_load(
         &self,
         ctx: &ChangeContext,
