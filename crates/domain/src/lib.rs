@@ -19,6 +19,7 @@ pub mod pm;
 pub mod procedure;
 pub mod qualification;
 pub mod repair_analytics;
+pub mod risk;
 pub mod seed;
 pub mod test_equipment;
 pub mod text_enum;
