@@ -21,6 +21,7 @@ pub mod pm;
 pub mod procedures;
 pub mod qualifications;
 pub mod repair_analytics;
+pub mod risk;
 pub mod synthetic;
 pub mod test_equipment;
 pub mod usage;

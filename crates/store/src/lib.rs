@@ -29,6 +29,7 @@ mod bulk;
 mod postgres;
 mod qualifications;
 mod repair_analytics;
+mod risk;
 mod sqlite;
 mod test_equipment;
 mod url;
@@ -37,6 +38,7 @@ mod usage;
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
 pub use qualifications::*;
 pub use repair_analytics::*;
+pub use risk::*;
 pub use test_equipment::*;
 pub use url::DatabaseUrl;
 pub use usage::*;
@@ -168,7 +170,15 @@ pub struct LabourToAdd {
 
 #[async_trait]
 pub trait Store:
-    Send + Sync + 'static + UsageStore + BulkStore + TestEquipmentStore + QualificationStore + RepairAnalyticsStore
+    Send
+    + Sync
+    + 'static
+    + RiskStore
+    + UsageStore
+    + BulkStore
+    + TestEquipmentStore
+    + QualificationStore
+    + RepairAnalyticsStore
 {
     fn backend(&self) -> Backend;
     /// Applies pending migrations.

@@ -69,6 +69,7 @@ const DATE_OF_COMPLETED_AT: &str = "(w.completed_at AT TIME ZONE 'UTC')::date";
 include!("common.rs");
 include!("repair_analytics_sql.rs");
 include!("usage_sql.rs");
+include!("risk_sql.rs");
 include!("bulk_sql.rs");
 include!("test_equipment_sql.rs");
 include!("qualifications_sql.rs");

@@ -43,6 +43,7 @@ const DATE_OF_COMPLETED_AT: &str = "substr(w.completed_at, 1, 10)";
 include!("common.rs");
 include!("repair_analytics_sql.rs");
 include!("usage_sql.rs");
+include!("risk_sql.rs");
 include!("bulk_sql.rs");
 include!("test_equipment_sql.rs");
 include!("qualifications_sql.rs");

@@ -794,3 +794,95 @@ async fn test_equipment_lists_calibration_due_dates_certificates_and_standing() 
         assert!(doc["paths"].get("/test-equipment").is_some());
     }
 }
+
+#[tokio::test]
+async fn the_risk_number_comes_from_the_factors_and_the_assets_repairs() {
+    for db in stores().await {
+        let (app, admin, asset, _dept) = app(db.store.clone()).await;
+        let tech = app.add_user("bmet5", Role::Technician, None).await;
+        let url = format!("/api/v1/assets/{asset}/risk");
+        let (s, r) = app.call("GET", &url, Some(&tech), None).await;
+        assert_eq!(
+            (s, &r["assessment"], r["inclusion_threshold"].as_i64()),
+            (StatusCode::OK, &Value::Null, Some(12)),
+            "{r}"
+        );
+        let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
+        let model_url = format!("/api/v1/models/{}/risk", a["model"]["id"]);
+        let life_support =
+            json!({"function": 10, "physical_risk": 5, "maintenance": 5, "reason": "Life support (REFERENCE 2.1)"});
+        let (s, b) = app.call("PUT", &model_url, Some(&tech), Some(life_support.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        let (s, b) = app
+            .call(
+                "PUT",
+                &model_url,
+                Some(&admin),
+                Some(json!({"function": 11, "physical_risk": 5, "maintenance": 5, "reason": "x"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let (s, b) = app
+            .call(
+                "PUT",
+                &model_url,
+                Some(&admin),
+                Some(json!({"function": 10, "physical_risk": 5, "maintenance": 5, "reason": " "})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a designation needs its reason: {b}");
+        let (s, b) = app.call("PUT", &model_url, Some(&admin), Some(life_support)).await;
+        assert_eq!(
+            (s, b["of"].as_str(), b["decided_by"].as_str()),
+            (StatusCode::OK, Some("model"), Some("admin")),
+            "{}: {b}",
+            db.name
+        );
+
+        // No failure in the last 18 months: incident history −2, EM 10 + 5 + 5 − 2 = 18 → quarterly.
+        let (_, r) = app.call("GET", &url, Some(&tech), None).await;
+        assert_eq!((r["em_number"].as_i64(), r["incident_history"].as_i64()), (Some(18), Some(-2)), "{r}");
+        assert_eq!((r["in_program"].as_bool(), r["pm_interval_months"].as_i64()), (Some(true), Some(3)));
+        assert_eq!(r["must_be_high_risk"], true, "life support is high-risk whatever the score");
+
+        // Three true failures (EF) in 18 months: one every 6 months → +1, EM 21.
+        for _ in 0..3 {
+            let (_, wo) = app
+                .call(
+                    "POST",
+                    "/api/v1/work-orders",
+                    Some(&tech),
+                    Some(json!({"wo_type": "repair", "asset_id": asset, "problem": "No shock delivered"})),
+                )
+                .await;
+            let t = format!("/api/v1/work-orders/{}/transitions", wo["id"]);
+            app.call("POST", &t, Some(&tech), Some(json!({"to": "in_progress"}))).await;
+            let (s, w) = app
+                .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Replaced HV capacitor", "result": "pass"})))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{w}");
+        }
+        let (_, r) = app.call("GET", &url, Some(&tech), None).await;
+        assert_eq!(
+            (r["failures_last_18_months"].as_i64(), r["incident_history"].as_i64(), r["em_number"].as_i64()),
+            (Some(3), Some(1), Some(21)),
+            "{}: {r}",
+            db.name
+        );
+
+        // An asset's own assessment overrides its model's: 7 + 3 + 3 + 1 = 14 → annual.
+        let (s, b) = app
+            .call("PUT", &url, Some(&admin), Some(json!({"function": 7, "physical_risk": 3, "maintenance": 3, "reason": "Used as a training unit only"})))
+            .await;
+        assert_eq!((s, b["of"].as_str()), (StatusCode::OK, Some("asset")), "{b}");
+        let (_, r) = app.call("GET", &url, Some(&tech), None).await;
+        assert_eq!(
+            (r["em_number"].as_i64(), r["pm_interval_months"].as_i64(), r["must_be_high_risk"].as_bool()),
+            (Some(14), Some(12), Some(false)),
+            "{r}"
+        );
+        assert_eq!(r["history"].as_array().map(Vec::len), Some(2), "both designations stay in the record");
+        let audit = db.store.list_audit_for("risk_assessment", &b["id"].to_string(), 5).await.unwrap();
+        assert_eq!(audit[0].reason.as_deref(), Some("Used as a training unit only"));
+    }
+}

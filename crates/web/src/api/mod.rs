@@ -6,6 +6,7 @@ pub mod esa_import;
 pub mod extract;
 pub mod qualifications;
 pub mod repair_analytics;
+pub mod risk;
 pub mod test_equipment;
 pub mod usage;
 
@@ -98,6 +99,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pm_results))
         .routes(routes!(esa_import::import_esa))
         .routes(routes!(usage::set_schedule_usage))
+        .routes(routes!(risk::put_model_risk))
+        .routes(routes!(risk::put_asset_risk, risk::get_asset_risk))
         .routes(routes!(usage::record_meter_reading, usage::list_meter_readings))
         .routes(routes!(qualifications::list_qualifications, qualifications::add_qualification))
         .routes(routes!(qualifications::revoke_qualification))
