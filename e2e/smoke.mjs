@@ -313,8 +313,11 @@ try {
     await page.selectOption('#cause_code', 'EF');
     await page.fill('#work_performed', 'E2E: replaced alarm board, verified alarm limits');
     await page.selectOption('#result', 'pass');
+    // Completing is an electronic signature: the password is re-entered.
+    await page.fill('#complete-password', PASSWORD);
     await page.click('#complete-submit');
     await waitText('#wo-status', /completed/i);
+    await waitText('#wo-signatures', /responsibility \(completed\)/);
   });
 
   const shot = await screenshot('smoke.png');

@@ -19,6 +19,8 @@ pub struct Settings {
     pub session_hours: i64,
     /// Mark cookies `Secure` (when served over HTTPS, e.g. behind a TLS proxy).
     pub secure_cookies: bool,
+    /// The largest document upload in MiB (`HTM_MAX_DOCUMENT_MIB`, default 25).
+    pub max_document_mib: u64,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             addr: "127.0.0.1:8080".into(),
             session_hours: 12,
             secure_cookies: false,
+            max_document_mib: 25,
         }
     }
 }
@@ -48,7 +51,13 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
         }
         None => fig = fig.merge(Toml::file("htm.toml")),
     }
-    fig = fig.merge(Env::prefixed("HTM_").only(&["database_url", "addr", "session_hours", "secure_cookies"]));
+    fig = fig.merge(Env::prefixed("HTM_").only(&[
+        "database_url",
+        "addr",
+        "session_hours",
+        "secure_cookies",
+        "max_document_mib",
+    ]));
     let mut s: Settings = fig.extract().context("reading the configuration")?;
     if let Some(db) = &flags.database_url {
         s.database_url = db.clone();
@@ -57,6 +66,7 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
         s.addr = a.clone();
     }
     anyhow::ensure!(s.session_hours > 0, "session_hours must be positive");
+    anyhow::ensure!((1..=1024).contains(&s.max_document_mib), "max_document_mib must be between 1 and 1024");
     Ok(s)
 }
 

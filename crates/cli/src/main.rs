@@ -272,7 +272,10 @@ fn main() -> ExitCode {
 async fn open(settings: &config::Settings) -> anyhow::Result<Services> {
     let url = DatabaseUrl::parse(&settings.database_url).map_err(anyhow::Error::msg)?;
     let store = htm_store::open(&url).await.with_context(|| format!("opening the database {url}"))?;
-    let svc = ServiceSettings { session_ttl: jiff::SignedDuration::from_hours(settings.session_hours) };
+    let svc = ServiceSettings {
+        session_ttl: jiff::SignedDuration::from_hours(settings.session_hours),
+        max_document_bytes: settings.max_document_mib * 1024 * 1024,
+    };
     Ok(Services::new(store, svc))
 }
 

@@ -173,6 +173,9 @@ pub enum ChainBreak {
         "the chain ends at event {last_seq} but the recorded head is event {head_seq} (events removed or appended outside the log)"
     )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
+    /// The chain is intact but an electronic signature is not bound to what it recorded.
+    #[error("{0}")]
+    Signature(#[from] crate::signature::SignatureBreak),
 }
 
 /// Walks a chain in order, keeping only the last event, so that millions of events verify in

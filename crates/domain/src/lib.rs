@@ -8,10 +8,12 @@
 pub mod asset;
 pub mod audit;
 pub mod catalog;
+pub mod document;
 pub mod error;
 pub mod esa;
 pub mod esa_import;
 pub mod ids;
+pub mod incident;
 pub mod org;
 pub mod page;
 pub mod phi;
@@ -21,10 +23,13 @@ pub mod qualification;
 pub mod repair_analytics;
 pub mod risk;
 pub mod seed;
+pub mod signature;
+pub mod strategy;
 pub mod test_equipment;
 pub mod text_enum;
 pub mod usage;
 pub mod user;
+pub mod weighted_risk;
 pub mod work_order;
 
 pub use error::{DomainError, FieldError};

@@ -92,6 +92,32 @@ pub fn scan(text: &str) -> Vec<PhiHint> {
     hints
 }
 
+/// A suspicious passage in one named field of a record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhiFinding {
+    /// The field the text is in, e.g. `what_happened`.
+    pub field: String,
+    /// What it looks like (see [`PhiHint::kind`]).
+    pub kind: String,
+    /// The matching text.
+    pub excerpt: String,
+}
+
+/// Every passage in the named fields that looks like a patient identifier, field by field.
+pub fn scan_fields(fields: &[(&str, &str)]) -> Vec<PhiFinding> {
+    fields
+        .iter()
+        .flat_map(|(field, text)| {
+            scan(text).into_iter().map(move |h| PhiFinding {
+                field: field.to_string(),
+                kind: h.kind.to_string(),
+                excerpt: h.excerpt,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,6 +272,10 @@ pub struct PmRecordRequest {
     /// Sign off: complete the PM with these results.
     #[serde(default)]
     pub complete: bool,
+    /// Signing off is an electronic signature: the signer re-enters their password (21 CFR
+    /// Part 11 §11.200). Never stored or echoed.
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
 }
 
 /// A judged reading.

@@ -337,6 +337,17 @@ pub struct TransitionRequest {
     /// Why; required to cancel.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Completing or closing is an electronic signature: the signer re-enters their password
+    /// (21 CFR Part 11 §11.200). Never stored or echoed.
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
+}
+
+impl TransitionRequest {
+    /// Whether this move signs the record (completing or closing it).
+    pub fn signs(&self) -> bool {
+        matches!(WorkOrderStatus::parse(&self.to), Ok(WorkOrderStatus::Completed | WorkOrderStatus::Closed))
+    }
 }
 
 /// What a transition means for the asset, for the store to apply in the same transaction.

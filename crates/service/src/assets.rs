@@ -46,6 +46,7 @@ impl Services {
     pub async fn update_asset(&self, p: &Principal, id: AssetId, patch: AssetPatch) -> ServiceResult<Asset> {
         p.require(Action::ManageInventory)?;
         let patch = patch.normalized()?;
+        self.check_asset_designation_reason(id, &patch).await?;
         Ok(self.store.update_asset(&self.ctx(p, patch.reason.clone()), id, &patch).await?)
     }
 

@@ -94,6 +94,33 @@ impl Services {
         }
     }
 
+    /// Checks the password a person re-enters to sign a record (21 CFR Part 11 §11.200: the
+    /// session identifies the signer, the password is the second component, asked at every
+    /// signing). A missing password is `signature_required`; a wrong one `signature_invalid`,
+    /// and the failed attempt is logged (§11.300(d)).
+    pub async fn check_signing_password(&self, p: &Principal, password: Option<&str>) -> ServiceResult<()> {
+        let Some(password) = password.filter(|s| !s.is_empty()) else {
+            return Err(ServiceError::SignatureRequired(
+                "this is an electronic signature: re-enter your password to sign".into(),
+            ));
+        };
+        let creds = self.store.get_user_credentials(&p.user.username).await?;
+        let Some((user, hash)) = creds.filter(|(u, _)| u.id == p.user.id && u.active) else {
+            return Err(ServiceError::SignatureInvalid(format!("{} cannot sign", p.user.username)));
+        };
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if !ok {
+            tracing::warn!(user = %user.username, "electronic signature refused: wrong password");
+            return Err(ServiceError::SignatureInvalid(
+                "the password is not yours: the record was not signed or changed".into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub async fn logout(&self, token: &str) -> ServiceResult<()> {
         self.store.revoke_session(&token_hash(token), self.now()).await?;
         Ok(())

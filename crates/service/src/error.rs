@@ -24,6 +24,29 @@ pub enum ServiceError {
     Unqualified(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// Signing (21 CFR Part 11 §11.200) needs the signer's password, and none was given.
+    #[error("{0}")]
+    SignatureRequired(String),
+    /// The password given to sign is not the signer's.
+    #[error("{0}")]
+    SignatureInvalid(String),
+    /// An upload whose content type is not on the allow-list (the message names what was detected).
+    #[error("{0}")]
+    UnsupportedType(String),
+    /// An upload over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Stored content no longer matches its recorded SHA-256: it is refused, never served.
+    #[error("{0}")]
+    Integrity(String),
+    /// Free text looks like it holds patient information (see `htm_domain::phi`); the user must
+    /// remove it, or confirm that it is not patient information and send the request again.
+    #[error("{}", phi_message(.0))]
+    PhiWarning(Vec<htm_domain::phi::PhiFinding>),
+    /// A rule refuses the request; `code` names the rule (e.g. `aem_not_allowed`) and `reasons`
+    /// lists every reason (field = reason code, message = reason with its clause).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String, reasons: Vec<FieldError> },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -53,6 +76,13 @@ impl From<StoreError> for ServiceError {
             }
         }
     }
+}
+
+fn phi_message(f: &[htm_domain::phi::PhiFinding]) -> String {
+    let list = f.iter().map(|h| format!("{}: {} \"{}\"", h.field, h.kind, h.excerpt)).collect::<Vec<_>>().join("; ");
+    format!(
+        "this text looks like it contains patient information ({list}); remove it, or confirm that it is not patient information"
+    )
 }
 
 impl ServiceError {

@@ -337,6 +337,7 @@ impl Services {
             esa: Some(EsaInput { standard, readings: kept }),
             test_equipment: equipment,
             complete: false,
+            password: None,
         };
         let record = self.store.record_pm(&self.ctx(p, Some(reason)), id, &req).await.map_err(ServiceError::from)?;
         Ok(EsaImport { standard, file_sha256: sha, readings, analyzers: analyzer_tags, record })

@@ -12,9 +12,11 @@ pub mod assets;
 pub mod auth;
 pub mod csv_assets;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod esa;
 pub mod esa_import;
+pub mod incidents;
 pub mod org;
 pub mod permissions;
 pub mod pm;
@@ -22,6 +24,9 @@ pub mod procedures;
 pub mod qualifications;
 pub mod repair_analytics;
 pub mod risk;
+pub mod risk_methods;
+pub mod strategies;
+pub mod survey;
 pub mod synthetic;
 pub mod test_equipment;
 pub mod usage;
@@ -40,11 +45,16 @@ use std::sync::Arc;
 pub struct ServiceSettings {
     /// How long a login lasts.
     pub session_ttl: jiff::SignedDuration,
+    /// The largest document upload, in bytes (default 25 MiB).
+    pub max_document_bytes: u64,
 }
 
 impl Default for ServiceSettings {
     fn default() -> Self {
-        ServiceSettings { session_ttl: jiff::SignedDuration::from_hours(12) }
+        ServiceSettings {
+            session_ttl: jiff::SignedDuration::from_hours(12),
+            max_document_bytes: htm_domain::document::DEFAULT_MAX_BYTES,
+        }
     }
 }
 

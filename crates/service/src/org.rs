@@ -126,6 +126,7 @@ impl Services {
     }
     pub async fn update_model(&self, p: &Principal, id: ModelId, patch: ModelPatch) -> ServiceResult<DeviceModel> {
         p.require(Action::ManageInventory)?;
+        self.check_model_designation_reason(id, &patch).await?;
         Ok(self.store.update_model(&self.ctx(p, patch.reason.clone()), id, &patch).await?)
     }
 }

@@ -38,6 +38,20 @@ pub enum Action {
     ReadQualifications,
     /// Add and revoke technicians' qualifications; set a site's qualification policy.
     ManageQualifications,
+    /// Attach documents to (and remove them from) assets and work orders; a model's documents
+    /// need `ManageInventory`.
+    AttachDocuments,
+    /// Read every device-related incident (anyone who may report one sees their own).
+    ReadIncidents,
+    /// Investigate incidents: sequestration, findings, the MDR decision, linking work, closing.
+    InvestigateIncident,
+    /// Propose a maintenance strategy (manufacturer, AEM, run to failure, not in program) and
+    /// set a model's rule designations (imaging, laser, other rule requires the OEM's).
+    ProposeStrategy,
+    /// Approve (sign) or reject a proposed maintenance strategy: clinical engineers, managers, admins.
+    ApproveStrategy,
+    /// Change the AEM program's settings (history minimum, return-to-manufacturer thresholds).
+    ManageAemSettings,
 }
 
 use Action::*;
@@ -63,6 +77,12 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadReports,
             ReadQualifications,
             ManageQualifications,
+            AttachDocuments,
+            ReadIncidents,
+            InvestigateIncident,
+            ProposeStrategy,
+            ApproveStrategy,
+            ManageAemSettings,
         ],
     ),
     (
@@ -82,6 +102,12 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadReports,
             ReadQualifications,
             ManageQualifications,
+            AttachDocuments,
+            ReadIncidents,
+            InvestigateIncident,
+            ProposeStrategy,
+            ApproveStrategy,
+            ManageAemSettings,
         ],
     ),
     (
@@ -100,6 +126,11 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadAudit,
             ReadReports,
             ReadQualifications,
+            AttachDocuments,
+            ReadIncidents,
+            InvestigateIncident,
+            ProposeStrategy,
+            ApproveStrategy,
         ],
     ),
     (
@@ -114,10 +145,24 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             CloseWorkOrder,
             ReadUsers,
             ReadReports,
+            AttachDocuments,
+            ReadIncidents,
         ],
     ),
     (Requester, &[ReadInventory, ReadWorkOrders, ReportProblem]),
-    (Auditor, &[ReadInventory, ImportExport, ReadWorkOrders, ReadUsers, ReadAudit, ReadReports, ReadQualifications]),
+    (
+        Auditor,
+        &[
+            ReadInventory,
+            ImportExport,
+            ReadWorkOrders,
+            ReadUsers,
+            ReadAudit,
+            ReadReports,
+            ReadQualifications,
+            ReadIncidents,
+        ],
+    ),
     (Vendor, &[ReadWorkOrders, EditWorkOrder, TransitionWorkOrder]),
 ];
 
@@ -192,6 +237,12 @@ fn describe(a: Action) -> &'static str {
         ReadReports => "read department-wide reports",
         ReadQualifications => "read other people's qualifications",
         ManageQualifications => "manage technicians' qualifications",
+        AttachDocuments => "attach or remove documents",
+        ReadIncidents => "read other people's incident reports",
+        ProposeStrategy => "propose maintenance strategies",
+        ApproveStrategy => "approve or reject maintenance strategies",
+        ManageAemSettings => "change the AEM program's settings",
+        InvestigateIncident => "investigate incidents or decide medical device reporting",
     }
 }
 

@@ -69,6 +69,9 @@ impl Services {
             p.require(Action::TransitionWorkOrder)?;
         }
         self.get_work_order(p, id).await?;
+        if req.complete {
+            self.check_signing_password(p, req.password.as_deref()).await?;
+        }
         if req.steps.len() > 500 {
             return Err(ServiceError::invalid("steps", "at most 500 steps"));
         }

@@ -65,6 +65,25 @@ impl Services {
     pub async fn asset_risk(&self, p: &Principal, asset: AssetId) -> ServiceResult<Option<AssetRisk>> {
         let a = self.get_asset(p, asset).await?;
         let Some(assessment) = self.store.current_risk_assessment(asset).await? else { return Ok(None) };
+        let (failures, months_observed, incident_history) = self.incident_inputs(&a).await?;
+        let em = assessment.factors.em_number(incident_history);
+        Ok(Some(AssetRisk {
+            source: if matches!(assessment.target, RiskTarget::Asset(_)) { "asset" } else { "model" },
+            must_be_high_risk: assessment.factors.must_be_high_risk(),
+            assessment,
+            failures_last_18_months: failures,
+            months_observed: (months_observed * 10.0).round() / 10.0,
+            incident_history,
+            em_number: em,
+            inclusion_threshold: INCLUSION_THRESHOLD,
+            in_program: em >= INCLUSION_THRESHOLD,
+            pm_interval_months: PmBands::default().interval_months(em),
+        }))
+    }
+
+    /// The asset's true failures in the last 18 months, the months of service observed (at most
+    /// 18) and the Fennigkoh & Smith incident-history component they give.
+    pub(crate) async fn incident_inputs(&self, a: &htm_domain::asset::Asset) -> ServiceResult<(u32, f64, i8)> {
         let now = self.now();
         let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         // Months in service (from the in-service date, else the acquisition date; unknown: the
@@ -79,21 +98,8 @@ impl Services {
         let window_start = now
             .checked_sub(jiff::SignedDuration::from_hours((risk_rules::HISTORY_MONTHS * 30.4375 * 24.0) as i64))
             .unwrap_or(now);
-        let failures = self.store.true_failures_since(asset, window_start).await?;
-        let incident_history = risk_rules::incident_history(failures, months_observed);
-        let em = assessment.factors.em_number(incident_history);
-        Ok(Some(AssetRisk {
-            source: if matches!(assessment.target, RiskTarget::Asset(_)) { "asset" } else { "model" },
-            must_be_high_risk: assessment.factors.must_be_high_risk(),
-            assessment,
-            failures_last_18_months: failures,
-            months_observed: (months_observed * 10.0).round() / 10.0,
-            incident_history,
-            em_number: em,
-            inclusion_threshold: INCLUSION_THRESHOLD,
-            in_program: em >= INCLUSION_THRESHOLD,
-            pm_interval_months: PmBands::default().interval_months(em),
-        }))
+        let failures = self.store.true_failures_since(a.id, window_start).await?;
+        Ok((failures, months_observed, risk_rules::incident_history(failures, months_observed)))
     }
 
     /// Every risk designation of the asset and its model, newest first.

@@ -98,6 +98,11 @@ impl Services {
         if to == WorkOrderStatus::Closed {
             p.require(Action::CloseWorkOrder)?;
         }
+        if req.signs() && to != wo.status {
+            // What the record needs comes first (a dry run of the move), then the signature.
+            htm_domain::work_order::apply_transition(&mut wo.clone(), &req, self.now())?;
+            self.check_signing_password(p, req.password.as_deref()).await?;
+        }
         let mut req = req;
         // Starting unassigned work assigns it to whoever starts it, if they do this work.
         if to == WorkOrderStatus::InProgress
@@ -111,6 +116,16 @@ impl Services {
             return Err(ServiceError::Forbidden("a vendor may assign work only to themselves".into()));
         }
         Ok(self.store.transition_work_order(&self.ctx(p, req.reason.clone()), id, &req).await?)
+    }
+
+    /// The electronic signatures of a work order, oldest first (printed with the record).
+    pub async fn work_order_signatures(
+        &self,
+        p: &Principal,
+        id: WorkOrderId,
+    ) -> ServiceResult<Vec<htm_domain::signature::Signature>> {
+        self.get_work_order(p, id).await?;
+        Ok(self.store.list_signatures("work_order", &id.to_string()).await?)
     }
 
     pub async fn work_order_stats(&self, p: &Principal) -> ServiceResult<WorkOrderStats> {

@@ -124,6 +124,7 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
             esa: Some(htm_domain::procedure::EsaInput { standard: htm_domain::esa::EsaStandard::Iec62353, readings }),
             test_equipment: vec![],
             complete: true,
+            password: Some(htm_service::demo::DEMO_PASSWORD.into()),
         };
         let rec = s.record_pm(&tech, pm.id, req).await.unwrap_or_else(|e| panic!("{}: {e}", db.name));
         assert_eq!(rec.work_order.status, htm_domain::work_order::WorkOrderStatus::Completed, "{}", db.name);

@@ -98,6 +98,7 @@ async fn an_analyzer_file_is_judged_against_the_stored_limits_and_kept_as_a_draf
             }),
             test_equipment: rec.test_equipment.clone(),
             complete: true,
+            password: Some(PASSWORD.into()),
         };
         let done = shop.s.record_pm(&shop.tech, id, req).await.unwrap();
         assert_eq!(done.work_order.status, WorkOrderStatus::Completed);

@@ -98,6 +98,7 @@ impl Shop {
             pm_outcome: Some(outcome),
             work_performed: Some("PM per procedure; all checks passed".into()),
             result: Some(WorkResult::Pass),
+            password: Some("Good-Password-1".into()),
             ..Default::default()
         };
         self.s.transition_work_order(&self.tech, id, req).await.unwrap();

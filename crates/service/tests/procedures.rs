@@ -33,6 +33,7 @@ fn record(p: &Procedure, version: i64, flow: f64, readings: &[(i64, f64)], equip
         }),
         test_equipment: equipment,
         complete: true,
+        password: Some(PASSWORD.into()),
     }
 }
 

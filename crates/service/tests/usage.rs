@@ -92,6 +92,7 @@ async fn a_reading_that_reaches_the_interval_opens_the_usage_pm_once() {
         let done = TransitionRequest {
             result: Some(WorkResult::Pass),
             work_performed: Some("Usage PM per OEM manual".into()),
+            password: Some(PASSWORD.into()),
             ..to("completed")
         };
         let w = shop.s.transition_work_order(&shop.tech, pm.id, done).await.unwrap();

@@ -1211,7 +1211,9 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
             linked = Some(r.id);
         }
         let after = fetch_work_order(conn, id).await?;
-        append_audit(conn, ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        let content = snapshot(&after);
+        append_audit(conn, ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(content.clone())).await?;
+        sign_work_order_change(conn, ctx, &before, &after, &content).await?;
     } else {
         let done = sqlx::query("UPDATE work_orders SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
             .bind(t(ctx.at))
@@ -1222,6 +1224,9 @@ async fn record_pm_tx(conn: &mut DbConn, ctx: &ChangeContext, id: WorkOrderId, r
         if done.rows_affected() == 0 {
             return Err(stale("work order", &before.number, before.version, before.version + 1));
         }
+        // The work order's audited state follows every change of its row.
+        let after = fetch_work_order(conn, id).await?;
+        append_audit(conn, ctx, "update", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
     }
     let record = serde_json::json!({
         "procedure_id": procedure.id,
@@ -1322,6 +1327,7 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
         });
         qb.build().execute(&mut *conn).await.map_err(map_db_err)?;
     }
+    seed_designations(conn, ctx, d).await?;
     for s in &d.assets {
         let snap = serde_json::json!({ "fields": &s.fields, "pm": &s.pm });
         events.push(("asset".into(), s.id.to_string(), snapshot(&snap)));
@@ -1745,6 +1751,7 @@ impl Store for Impl {
         .bind(t(ctx.at))
         .fetch_one(&mut *tx).await.map_err(map_db_err)?;
         let m = fetch_model(&mut tx, ModelId(r.try_get("id")?)).await?;
+        record_model_designations(&mut tx, ctx, m.id, None, (m.high_risk, m.life_support)).await?;
         append_audit(&mut tx, ctx, "create", "model", m.id.to_string(), None, Some(snapshot(&m))).await?;
         tx.commit().await?;
         Ok(m)
@@ -1784,6 +1791,8 @@ impl Store for Impl {
         }
         let after = fetch_model(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone());
+        let flags = |m: &DeviceModel| (m.high_risk, m.life_support);
+        record_model_designations(&mut tx, &ctx, id, Some(flags(&before)), flags(&after)).await?;
         append_audit(&mut tx, &ctx, "update", "model", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
         tx.commit().await?;
         Ok(after)
@@ -1944,6 +1953,7 @@ impl Store for Impl {
         let mut tx = begin_write(&self.pool).await?;
         let id = write_asset_fields(&mut tx, None, &AssetFields::from(n.clone()), ctx.at).await?;
         let a = fetch_asset(&mut tx, id).await?;
+        record_asset_designations(&mut tx, ctx, &a, None).await?;
         append_audit(&mut tx, ctx, "create", "asset", id.to_string(), None, Some(snapshot(&a))).await?;
         tx.commit().await?;
         Ok(a)
@@ -1973,6 +1983,8 @@ impl Store for Impl {
         }
         let after = fetch_asset(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone());
+        let overrides = (before.high_risk_override, before.life_support_override);
+        record_asset_designations(&mut tx, &ctx, &after, Some(overrides)).await?;
         append_audit(&mut tx, &ctx, "update", "asset", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
         tx.commit().await?;
         Ok(after)
@@ -1995,6 +2007,7 @@ impl Store for Impl {
                 write_asset_pm_fields(&mut tx, id, f).await.map_err(|e| (i, e))?;
             }
             let a = fetch_asset(&mut tx, id).await.map_err(|e| (i, e))?;
+            record_asset_designations(&mut tx, ctx, &a, None).await.map_err(|e| (i, e))?;
             append_audit(&mut tx, ctx, "create", "asset", id.to_string(), None, Some(snapshot(&a))).await.map_err(|e| (i, e))?;
         }
         tx.commit().await.map_err(|e| (assets.len(), e.into()))?;
@@ -2103,7 +2116,9 @@ impl Store for Impl {
         write_work_order(&mut tx, &wo, before.version, ctx.at).await?;
         let after = fetch_work_order(&mut tx, id).await?;
         let ctx = ctx.with_reason(req.reason.clone());
-        append_audit(&mut tx, &ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after))).await?;
+        let content = snapshot(&after);
+        append_audit(&mut tx, &ctx, "transition", "work_order", id.to_string(), Some(snapshot(&before)), Some(content.clone())).await?;
+        sign_work_order_change(&mut tx, &ctx, &before, &after, &content).await?;
         if let Some(asset_id) = wo.asset_id {
             let asset = fetch_asset(&mut tx, asset_id).await?;
             let new_status = match effect {
@@ -2639,6 +2654,10 @@ impl Store for Impl {
             }
         }
         drop(rows);
-        Ok(v.finish(head_seq, &head_hash).map(|_| v.checked))
+        if let Err(b) = v.finish(head_seq, &head_hash) {
+            return Ok(Err(b));
+        }
+        // The chain holds; now every signature must be bound to what it recorded.
+        Ok(verify_signatures(&mut conn).await?.map(|_| v.checked).map_err(ChainBreak::from))
     }
 }

@@ -26,19 +26,31 @@ use jiff::Timestamp;
 use std::sync::Arc;
 
 mod bulk;
+mod document;
+mod incident;
 mod postgres;
 mod qualifications;
 mod repair_analytics;
 mod risk;
+mod risk_methods;
+mod signatures;
 mod sqlite;
+mod strategy;
+mod survey;
 mod test_equipment;
 mod url;
 mod usage;
 
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
+pub use document::{DocumentContent, DocumentStore};
+pub use incident::*;
 pub use qualifications::*;
 pub use repair_analytics::*;
 pub use risk::*;
+pub use risk_methods::*;
+pub use signatures::SignatureStore;
+pub use strategy::*;
+pub use survey::*;
 pub use test_equipment::*;
 pub use url::DatabaseUrl;
 pub use usage::*;
@@ -174,6 +186,12 @@ pub trait Store:
     + Sync
     + 'static
     + RiskStore
+    + RiskMethodStore
+    + SurveyStore
+    + IncidentStore
+    + DocumentStore
+    + SignatureStore
+    + StrategyStore
     + UsageStore
     + BulkStore
     + TestEquipmentStore

@@ -140,6 +140,7 @@ fn signoff(step: i64, version: i64, complete: bool) -> PmRecordRequest {
         esa: None,
         test_equipment: vec![],
         complete,
+        password: None,
     }
 }
 

@@ -142,6 +142,7 @@ async fn a_pm_record_keeps_the_instruments_due_date_at_the_time_of_use() {
             esa: None,
             test_equipment: vec![an.id],
             complete: true,
+            password: None,
         };
         let rec = s.record_pm(&c, wo.id, &req).await.unwrap();
         assert_eq!(rec.instruments.len(), 1, "{}", db.name);

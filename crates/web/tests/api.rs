@@ -249,16 +249,42 @@ async fn a_work_order_goes_from_report_to_close_and_refuses_invalid_moves() {
         assert_eq!(s, StatusCode::OK, "{b}");
         assert_eq!(b["labour"][0]["minutes"], 45);
         assert_eq!(b["parts"][0]["part_number"], "8000-0580");
-        let (s, b) = app
-            .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "BATT", "work_performed": "Replaced battery pack; charge test passed", "result": "pass"})))
-            .await;
+        // Completing is an electronic signature: the password is asked for, and checked.
+        let done = json!({"to": "completed", "cause_code": "BATT", "work_performed": "Replaced battery pack; charge test passed", "result": "pass"});
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(done.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_envelope(&b, "signature_required");
+        let mut wrong = done.clone();
+        wrong["password"] = json!("Not-My-Password-9");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(wrong)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+        assert_envelope(&b, "signature_invalid");
+        let (_, still) = app.call("GET", &format!("/api/v1/work-orders/{}", wo["id"]), Some(&tech), None).await;
+        assert_eq!(still["status"], "in_progress", "a refused signature changes nothing");
+        let mut signed = done.clone();
+        signed["password"] = json!("Good-Password-1");
+        let (s, b) = app.call("POST", &t, Some(&tech), Some(signed)).await;
         assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("completed")), "{b}");
+        assert!(b.get("password").is_none(), "the password is never echoed: {b}");
         let (_, a) = app.call("GET", &format!("/api/v1/assets/{asset}"), Some(&admin), None).await;
         assert_eq!(a["status"], "in_service");
         let (s, _) = app.call("POST", &t, Some(&nurse), Some(json!({"to": "closed"}))).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "a requester can never close");
-        let (s, b) = app.call("POST", &t, Some(&tech), Some(json!({"to": "closed"}))).await;
+        let (s, b) =
+            app.call("POST", &t, Some(&tech), Some(json!({"to": "closed", "password": "Good-Password-1"}))).await;
         assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("closed")));
+        let (s, sigs) =
+            app.call("GET", &format!("{t}/../signatures").replace("/transitions/..", ""), Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK, "{sigs}");
+        let sigs = sigs.as_array().unwrap().clone();
+        assert_eq!(sigs.len(), 2, "{sigs:?}");
+        assert_eq!(
+            (sigs[0]["meaning"].as_str(), sigs[0]["action"].as_str()),
+            (Some("responsibility"), Some("completed"))
+        );
+        assert_eq!((sigs[1]["meaning"].as_str(), sigs[1]["action"].as_str()), (Some("approval"), Some("closed")));
+        assert_eq!(sigs[0]["signer_username"], "tech1");
+        assert_eq!(sigs[0]["content_hash"].as_str().map(str::len), Some(64));
         let (s, b) = app.call("POST", &t, Some(&admin), Some(json!({"to": "in_progress"}))).await;
         assert_eq!(s, StatusCode::CONFLICT);
         assert_envelope(&b, "invalid_transition");
@@ -554,7 +580,8 @@ async fn a_pm_is_recorded_against_its_procedure_through_the_api() {
             "steps": [{"step_id": steps[0]["id"], "passed": true}, {"step_id": steps[1]["id"], "value": 230.0}],
             "esa": {"standard": "iec62353", "readings": [{"limit_id": 1, "value": 300.0}, {"limit_id": 11, "value": 50.0}]},
             "test_equipment": [an["id"]],
-            "complete": true
+            "complete": true,
+            "password": "Good-Password-1"
         });
         let path = format!("/api/v1/work-orders/{}/pm-record", wo["id"]);
         let (s, b) = app.call("POST", &path, Some(&tech), Some(rec.clone())).await;
@@ -848,7 +875,7 @@ async fn the_risk_number_comes_from_the_factors_and_the_assets_repairs() {
             let t = format!("/api/v1/work-orders/{}/transitions", wo["id"]);
             app.call("POST", &t, Some(&tech), Some(json!({"to": "in_progress"}))).await;
             let (s, w) = app
-                .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Replaced HV capacitor", "result": "pass"})))
+                .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Replaced HV capacitor", "result": "pass", "password": "Good-Password-1"})))
                 .await;
             assert_eq!(s, StatusCode::OK, "{w}");
         }

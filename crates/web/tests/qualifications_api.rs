@@ -174,7 +174,7 @@ async fn qualifications_are_managed_by_managers_and_enforced_on_pm_sign_off() {
             .ok("POST", &format!("/api/v1/work-orders/{}/transitions", wo["id"]), &tech, json!({"to": "in_progress"}))
             .await;
         let record = format!("/api/v1/work-orders/{}/pm-record", wo["id"]);
-        let body = json!({"version": wo["version"], "steps": [{"step_id": proc["steps"][0]["id"], "passed": true}], "complete": true});
+        let body = json!({"version": wo["version"], "steps": [{"step_id": proc["steps"][0]["id"], "passed": true}], "complete": true, "password": "Good-Password-1"});
         let (s, b) = app.call("POST", &record, &tech, Some(body.clone())).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert_envelope(&b, "unqualified_technician");

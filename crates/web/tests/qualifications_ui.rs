@@ -271,6 +271,7 @@ async fn the_flag_shows_on_the_work_order_page_and_the_pm_screen() {
         esa: None,
         test_equipment: vec![],
         complete: true,
+        password: Some("Good-Password-1".into()),
     };
     let r = s.record_pm(&tech_p, wo.id, req).await.unwrap();
     let flag = r.work_order.qualification_flag.unwrap();

@@ -101,7 +101,7 @@ async fn the_repair_report_contract_holds() {
             .await;
         assert_eq!(s, StatusCode::OK, "{w}");
         let (s, w) = app
-            .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Replaced HV capacitor", "result": "pass"})))
+            .call("POST", &t, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Replaced HV capacitor", "result": "pass", "password": "Good-Password-1"})))
             .await;
         assert_eq!(s, StatusCode::OK, "{w}");
 
@@ -182,7 +182,7 @@ async fn the_repair_report_contract_holds() {
         let t2 = format!("/api/v1/work-orders/{}/transitions", wo2["id"]);
         app.call("POST", &t2, Some(&tech), Some(json!({"to": "in_progress"}))).await;
         let (s, w) = app
-            .call("POST", &t2, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Reseated HV cable", "result": "pass"})))
+            .call("POST", &t2, Some(&tech), Some(json!({"to": "completed", "cause_code": "EF", "work_performed": "Reseated HV cable", "result": "pass", "password": "Good-Password-1"})))
             .await;
         assert_eq!(s, StatusCode::OK, "{w}");
         let (_, r) = app.call("GET", &url, Some(&mgr), None).await;

@@ -179,6 +179,8 @@ async fn post(app: &App, path: &str, session: Option<&Session>, fields: &[(&str,
 struct Session {
     cookie: String,
     csrf: String,
+    /// The user's password, re-entered to sign.
+    password: String,
 }
 
 async fn login(app: &App, user: &str, password: &str) -> Session {
@@ -194,7 +196,7 @@ async fn login(app: &App, user: &str, password: &str) -> Session {
         .to_string();
     let cookie = set.split(';').next().unwrap().to_string();
     let token = cookie.trim_start_matches("htm_session=");
-    Session { csrf: htm_web::auth::csrf_for(token), cookie }
+    Session { csrf: htm_web::auth::csrf_for(token), cookie, password: password.to_string() }
 }
 
 /// The `value` of the first hidden input named `name`.
@@ -544,12 +546,31 @@ async fn a_repair_goes_from_the_form_to_completed_and_the_asset_returns_to_servi
                 ("cause_code", "EF"),
                 ("work_performed", "Replaced the door latch"),
                 ("result", "pass"),
+                ("password", "Wrong-Password-0"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "a wrong password signs nothing: {}", r.body);
+        assert!(r.body.contains("not yours"), "{}", r.body);
+        let r = post(
+            &app,
+            &format!("{page}/transition"),
+            Some(&s),
+            &[
+                ("csrf", &s.csrf),
+                ("version", &version),
+                ("to", "completed"),
+                ("cause_code", "EF"),
+                ("work_performed", "Replaced the door latch"),
+                ("result", "pass"),
+                ("password", &s.password),
             ],
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let r = get(&app, &page, Some(&s)).await;
         assert!(r.body.contains("id=\"wo-status\">Completed</span>"));
+        assert!(r.body.contains("— responsibility (completed) —"), "the signature prints with the record");
         assert!(r.body.contains("Replaced the door latch") && r.body.contains("EF — Evident failure"));
         assert!(r.body.contains("name=\"to\" value=\"closed\""), "a completed repair can be closed");
         assert_eq!(asset_status(&app).await, AssetStatus::InService);
@@ -881,7 +902,8 @@ async fn pm_fields(
 }
 
 async fn post_pm(app: &App, s: &Session, id: i64, version: &str, complete: &str, fields: &[(String, String)]) -> Reply {
-    let mut all: Vec<(&str, &str)> = vec![("csrf", &s.csrf), ("version", version), ("complete", complete)];
+    let mut all: Vec<(&str, &str)> =
+        vec![("csrf", &s.csrf), ("version", version), ("complete", complete), ("password", &s.password)];
     all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     post(app, &format!("/work-orders/{id}/pm"), Some(s), &all).await
 }
@@ -952,7 +974,8 @@ async fn a_pm_is_recorded_on_the_phone_screen_at_the_exact_limits_and_signed_off
             .find(|c| c.starts_with("htm_flash="))
             .map(|c| c.split(';').next().unwrap().to_string())
             .expect("a flash message");
-        let with_flash = Session { cookie: format!("{}; {flash}", s.cookie), csrf: s.csrf.clone() };
+        let with_flash =
+            Session { cookie: format!("{}; {flash}", s.cookie), csrf: s.csrf.clone(), password: s.password.clone() };
         let r = get(&app, &pm, Some(&with_flash)).await;
         assert!(r.body.contains("id=\"pm-wo-status\">Completed</span>"), "{}", r.body);
         assert!(r.body.contains("signed off: the PM passed"), "the flash message: {}", r.body);

@@ -21,6 +21,9 @@ pub struct Shop {
     pub dept: DepartmentId,
 }
 
+/// The technician's password (their electronic signature).
+pub const PASSWORD: &str = "Good-Password-1";
+
 pub async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
     let s = Services::new(store, Default::default());
     let sys = Principal::system();
@@ -62,7 +65,7 @@ pub async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
             role: Role::Technician,
             email: None,
             vendor_id: None,
-            password: "Good-Password-1".into(),
+            password: PASSWORD.into(),
         })
         .await
         .unwrap();

@@ -11,7 +11,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable: `validation_failed`, `not_found`, `conflict`, `stale_version`,
-    /// `invalid_transition`, `forbidden`, `unqualified_technician`, `unauthenticated`, `bad_request`, `internal`.
+    /// `invalid_transition`, `forbidden`, `unqualified_technician`, `unauthenticated`, `bad_request`,
+    /// `unsupported_type`, `too_large`, `integrity_error`, `aem_not_allowed`, `strategy_not_allowed`, `internal`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +73,32 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
             ServiceError::Unqualified(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unqualified_technician", msg),
             ServiceError::Unauthenticated(_) => Self::unauthenticated(msg),
+            ServiceError::SignatureRequired(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "signature_required", msg)
+            }
+            ServiceError::SignatureInvalid(_) => Self::new(StatusCode::FORBIDDEN, "signature_invalid", msg),
+            ServiceError::UnsupportedType(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unsupported_type", msg),
+            ServiceError::TooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg),
+            ServiceError::Integrity(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "integrity_error", msg),
+            // The incident handlers answer with the findings as structured data (see
+            // `api::incidents`); elsewhere each finding is one field error.
+            ServiceError::PhiWarning(findings) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                body: ErrorBody {
+                    code: "phi_warning".into(),
+                    message: msg,
+                    fields: Some(
+                        findings
+                            .iter()
+                            .map(|f| FieldError::new(&f.field, format!("{}: \"{}\"", f.kind, f.excerpt)))
+                            .collect(),
+                    ),
+                },
+            },
+            ServiceError::Refused { code, message, reasons } => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                body: ErrorBody { code: code.into(), message, fields: Some(reasons) },
+            },
             ServiceError::Internal(cause) => {
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 tracing::error!(request_error_id = %id, %cause, "internal error");

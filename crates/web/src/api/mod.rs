@@ -1,12 +1,15 @@
 //! The JSON API under `/api/v1`. Each handler is annotated for the OpenAPI document, which is
 //! generated from these annotations and served at `/api/v1/openapi.json`.
 
+pub mod documents;
 pub mod error;
 pub mod esa_import;
 pub mod extract;
+pub mod incidents;
 pub mod qualifications;
 pub mod repair_analytics;
 pub mod risk;
+pub mod risk_methods;
 pub mod test_equipment;
 pub mod usage;
 
@@ -17,9 +20,9 @@ use axum::response::IntoResponse;
 use axum::{Json as Out, Router};
 use error::{ApiError, ApiResult, ErrorEnvelope};
 use extract::{Json, Path, Query};
-use htm_domain::asset::{Asset, AssetPatch, AssetStatus, NewAsset};
+use htm_domain::asset::{Asset, AssetPatch, AssetStatus};
 use htm_domain::audit::AuditEvent;
-use htm_domain::catalog::{DeviceModel, Manufacturer, ModelPatch, NewDeviceModel, NewManufacturer, NewVendor, Vendor};
+use htm_domain::catalog::{DeviceModel, Manufacturer, ModelPatch, NewManufacturer, NewVendor, Vendor};
 use htm_domain::esa::{AppliedPartType, Comparator, EsaLimit, EsaStandard, EsaTest, ProtectionClass};
 use htm_domain::ids::*;
 use htm_domain::org::*;
@@ -67,6 +70,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list_work_orders, create_work_order))
         .routes(routes!(get_work_order, patch_work_order))
         .routes(routes!(transition_work_order))
+        .routes(routes!(work_order_signatures))
         .routes(routes!(work_order_history))
         .routes(routes!(list_sites, create_site))
         .routes(routes!(get_site, patch_site))
@@ -101,11 +105,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(usage::set_schedule_usage))
         .routes(routes!(risk::put_model_risk))
         .routes(routes!(risk::put_asset_risk, risk::get_asset_risk))
+        .routes(routes!(risk_methods::list_risk_methods, risk_methods::create_risk_method))
+        .routes(routes!(risk_methods::put_model_weighted_risk))
+        .routes(routes!(risk_methods::put_asset_weighted_risk))
+        .routes(routes!(risk_methods::get_asset_designations))
         .routes(routes!(usage::record_meter_reading, usage::list_meter_readings))
         .routes(routes!(qualifications::list_qualifications, qualifications::add_qualification))
         .routes(routes!(qualifications::revoke_qualification))
         .routes(routes!(qualifications::get_policy, qualifications::set_policy))
         .routes(routes!(test_equipment::list_test_equipment))
+        .merge(documents::routes())
+        .merge(incidents::routes())
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.
@@ -232,14 +242,15 @@ async fn list_assets(
 }
 
 /// Register an asset.
-#[utoipa::path(post, path = "/assets", tag = "assets", request_body = NewAsset,
+/// `designation_reason` is recorded for any high-risk / life-support override set.
+#[utoipa::path(post, path = "/assets", tag = "assets", request_body = risk_methods::NewAssetIn,
     responses((status = 201, body = Asset), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 async fn create_asset(
     state: axum::extract::State<AppState>,
     ApiUser(p): ApiUser,
-    Json(n): Json<NewAsset>,
+    Json(n): Json<risk_methods::NewAssetIn>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Out(state.services.create_asset(&p, n).await?)))
+    Ok((StatusCode::CREATED, Out(state.services.create_asset_designated(&p, n.asset, n.designation_reason).await?)))
 }
 
 /// One asset.
@@ -380,6 +391,18 @@ async fn transition_work_order(
     Json(req): Json<TransitionRequest>,
 ) -> ApiResult<Out<WorkOrder>> {
     Ok(Out(state.services.transition_work_order(&p, WorkOrderId(id), req).await?))
+}
+
+/// The electronic signatures of a work order (21 CFR Part 11 §11.50: printed name, time,
+/// meaning), oldest first, each with the SHA-256 of the content it signed.
+#[utoipa::path(get, path = "/work-orders/{id}/signatures", tag = "work orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<htm_domain::signature::Signature>), (status = 404, body = ErrorEnvelope)))]
+async fn work_order_signatures(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<Vec<htm_domain::signature::Signature>>> {
+    Ok(Out(state.services.work_order_signatures(&p, WorkOrderId(id)).await?))
 }
 
 /// The audit trail of a work order, newest first.
@@ -616,14 +639,14 @@ async fn list_models(
 ) -> ApiResult<Out<ModelPage>> {
     Ok(Out(state.services.list_models(&p, q.q.as_deref(), page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
-/// Create a device model.
-#[utoipa::path(post, path = "/models", tag = "catalogue", request_body = NewDeviceModel, responses((status = 201, body = DeviceModel), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+/// Create a device model. `designation_reason` is recorded for a high-risk / life-support flag set.
+#[utoipa::path(post, path = "/models", tag = "catalogue", request_body = risk_methods::NewDeviceModelIn, responses((status = 201, body = DeviceModel), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 async fn create_model(
     state: axum::extract::State<AppState>,
     ApiUser(p): ApiUser,
-    Json(n): Json<NewDeviceModel>,
+    Json(n): Json<risk_methods::NewDeviceModelIn>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Out(state.services.create_model(&p, n).await?)))
+    Ok((StatusCode::CREATED, Out(state.services.create_model_designated(&p, n.model, n.designation_reason).await?)))
 }
 /// One device model.
 #[utoipa::path(get, path = "/models/{id}", tag = "catalogue", params(("id" = i64, Path)), responses((status = 200, body = DeviceModel), (status = 404, body = ErrorEnvelope)))]

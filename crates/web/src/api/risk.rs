@@ -72,6 +72,9 @@ pub struct AssetRiskOut {
     pub must_be_high_risk: Option<bool>,
     /// Every designation of the asset and its model, newest first.
     pub history: Vec<RiskAssessmentOut>,
+    /// The asset's score under each configurable weighted method it or its model was assessed
+    /// with (empty: none).
+    pub weighted: Vec<super::risk_methods::WeightedRiskOut>,
 }
 
 /// Set a device model's Fennigkoh & Smith factors (the default of its assets).
@@ -107,7 +110,8 @@ pub async fn put_asset_risk(
 }
 
 /// An asset's equipment-management number now: EM = function + physical risk + maintenance +
-/// incident history (recomputed from its repairs); EM ≥ 12 is in the program.
+/// incident history (recomputed from its repairs); EM ≥ 12 is in the program. `weighted` gives
+/// the scores under the configurable weighted methods.
 #[utoipa::path(get, path = "/assets/{id}/risk", tag = "risk", params(("id" = i64, Path)),
     responses((status = 200, body = AssetRiskOut), (status = 404, body = ErrorEnvelope)))]
 pub async fn get_asset_risk(
@@ -117,6 +121,7 @@ pub async fn get_asset_risk(
 ) -> ApiResult<Out<AssetRiskOut>> {
     let r = state.services.asset_risk(&p, AssetId(id)).await?;
     let history = state.services.risk_history(&p, AssetId(id)).await?.into_iter().map(Into::into).collect();
+    let weighted = state.services.asset_weighted_risk(&p, AssetId(id)).await?.into_iter().map(Into::into).collect();
     Ok(Out(match r {
         Some(r) => AssetRiskOut {
             assessment: Some(r.assessment.into()),
@@ -129,6 +134,7 @@ pub async fn get_asset_risk(
             pm_interval_months: r.pm_interval_months,
             must_be_high_risk: Some(r.must_be_high_risk),
             history,
+            weighted,
         },
         None => AssetRiskOut {
             assessment: None,
@@ -141,6 +147,7 @@ pub async fn get_asset_risk(
             pm_interval_months: None,
             must_be_high_risk: None,
             history,
+            weighted,
         },
     }))
 }

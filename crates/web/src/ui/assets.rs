@@ -177,6 +177,10 @@ struct AssetPage {
     schedules: Option<Vec<ScheduleRow>>,
     can_manage: bool,
     csrf: String,
+    /// The Risk panel (None when the reader may not see it).
+    risk: Option<super::risk::RiskPanel>,
+    /// The Documents section (None when the reader may not see documents).
+    documents: Option<super::documents::DocumentsView>,
 }
 
 pub struct ScheduleRow {
@@ -227,6 +231,10 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
                 .collect(),
         ),
         Err(ServiceError::Forbidden(_)) => None,
+        Err(e) => return service_error_page(layout, &e),
+    };
+    let risk = match super::risk::panel(&state, p, a.id).await {
+        Ok(r) => r,
         Err(e) => return service_error_page(layout, &e),
     };
     let today = view::today();
@@ -334,6 +342,15 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         schedules,
         can_manage: p.can(Action::ManageInventory),
         csrf: user.csrf.clone(),
+        risk,
+        documents: super::documents::section(
+            &state,
+            &user,
+            htm_domain::document::DocumentEntity::Asset(a.id),
+            Some(a.model.id),
+            &format!("/assets/{id}"),
+        )
+        .await,
     };
     html(StatusCode::OK, &layout, page)
 }

@@ -11,11 +11,13 @@
 
 mod assets;
 mod dashboard;
+mod documents;
 mod esa;
 mod esa_import;
 mod pm;
 mod pm_record;
 mod repair_analytics;
+mod risk;
 mod session;
 mod static_files;
 mod technicians;
@@ -65,9 +67,11 @@ pub fn router() -> Router<AppState> {
         .route("/reports/repairs", get(repair_analytics::repairs))
         .route("/pm/generate", post(pm::generate))
         .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
+        .route("/assets/{id}/risk", post(risk::assess))
         .route("/assets/{id}/usage", get(usage::page))
         .route("/assets/{id}/usage/readings", post(usage::record))
         .route("/assets/{id}/usage/trigger", post(usage::set_trigger))
+        .merge(documents::router())
 }
 
 const FLASH_COOKIE: &str = "htm_flash";
@@ -204,6 +208,17 @@ pub fn describe(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::InvalidTransition(m) => (StatusCode::CONFLICT, "Not possible now", capitalise(m)),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", format!("You may not do this: {m}.")),
         ServiceError::Unqualified(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Qualification required", capitalise(m)),
+        ServiceError::SignatureRequired(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Signature required", capitalise(m)),
+        ServiceError::SignatureInvalid(m) => (StatusCode::FORBIDDEN, "Signature refused", capitalise(m)),
+        ServiceError::PhiWarning(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "Is this patient information?", capitalise(&e.to_string()))
+        }
+        ServiceError::UnsupportedType(m) => (StatusCode::UNPROCESSABLE_ENTITY, "File type not accepted", capitalise(m)),
+        ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "File too large", capitalise(m)),
+        ServiceError::Integrity(m) => (StatusCode::INTERNAL_SERVER_ERROR, "Document damaged", capitalise(m)),
+        ServiceError::Refused { message, .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "Not allowed by the rules", capitalise(message))
+        }
         ServiceError::Unauthenticated(_) => {
             (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into())
         }

@@ -239,6 +239,7 @@ pub async fn record(
         esa: (!readings.is_empty()).then_some(EsaInput { standard, readings }),
         test_equipment,
         complete,
+        password: Some(f.get("password").to_string()).filter(|s| !s.is_empty()),
     };
     match state.services.record_pm(p, WorkOrderId(id), req).await {
         Ok(r) => {

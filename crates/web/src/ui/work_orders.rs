@@ -510,7 +510,7 @@ pub struct ActionView {
     pub label: String,
     /// CSS class: `primary`, `secondary` or `danger`.
     pub style: &'static str,
-    /// `hold`, `cancel`, `assign` or empty.
+    /// `hold`, `cancel`, `assign`, `sign` (asks for the signer's password) or empty.
     pub extra: &'static str,
     pub extra_label: String,
     pub options: Vec<Opt>,
@@ -557,6 +557,8 @@ struct WoPage {
     /// Set when this repair is a repeat repair (same asset and cause within 30 days; see
     /// `htm_domain::repair_analytics`).
     repeat_repair: Option<htm_domain::repair_analytics::RepeatRepair>,
+    /// Electronic signatures as printed: manifestation and content fingerprint.
+    signatures: Vec<(String, String)>,
     /// Why the work was flagged (technician lacking a procedure's required qualification).
     qualification_flag: Option<String>,
     work_performed: Option<String>,
@@ -578,6 +580,8 @@ struct WoPage {
     today: String,
     errors: FieldErrors,
     history: Option<Vec<HistoryItem>>,
+    /// The Documents section (None when the reader may not see documents).
+    documents: Option<super::documents::DocumentsView>,
 }
 
 pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, Path(id): Path<String>) -> Response {
@@ -635,6 +639,15 @@ async fn render_detail(
     } else {
         None
     };
+
+    let signatures = state
+        .services
+        .work_order_signatures(p, wo.id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|s| (s.manifestation(), s.fingerprint().to_string()))
+        .collect();
 
     let sealed = matches!(wo.status, WorkOrderStatus::Closed | WorkOrderStatus::Cancelled);
     let can_transition = p.can(Action::TransitionWorkOrder);
@@ -767,6 +780,7 @@ async fn render_detail(
         problem: wo.problem.clone(),
         hold_reason: wo.hold_reason.map(|h| h.label().to_string()),
         repeat_repair,
+        signatures,
         qualification_flag: wo.qualification_flag.clone(),
         work_performed: wo.work_performed.clone(),
         timeline,
@@ -787,6 +801,14 @@ async fn render_detail(
         today: view::today().to_string(),
         errors,
         history,
+        documents: super::documents::section(
+            state,
+            user,
+            htm_domain::document::DocumentEntity::WorkOrder(WorkOrderId(id)),
+            None,
+            &format!("/work-orders/{id}"),
+        )
+        .await,
     };
     html(status, &layout, page)
 }
@@ -818,6 +840,8 @@ fn actions_for(p: &Principal, wo: &WorkOrder, people: &[User]) -> Vec<ActionView
                 }
                 a.label = "Close (review done)".into();
                 a.style = "primary";
+                a.extra = "sign";
+                a.extra_label = "Password (your electronic signature: approval)".into();
             }
             InProgress => {
                 a.label = match wo.status {
@@ -875,6 +899,8 @@ pub struct TransitionForm {
     work_performed: String,
     result: String,
     pm_outcome: String,
+    /// The signer's password, for completing or closing (an electronic signature).
+    password: String,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -933,6 +959,7 @@ pub async fn transition(
         ),
         version: f.version.trim().parse().ok(),
         reason: non_empty(&f.reason),
+        password: Some(f.password.clone()).filter(|s| !s.is_empty()),
     };
     if !errors.is_empty() {
         return render_detail(&state, &user, layout, id, Some(ServiceError::Validation(errors)), entered).await;
