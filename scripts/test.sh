@@ -5,7 +5,7 @@
 #   scripts/test.sh
 #
 # Steps, in order, each with a timed banner; the first failing step stops the run:
-#   0. apt-get install postgresql / chromium, only when missing
+#   0. apt-get install postgresql / chromium / poppler-utils, only when missing
 #   1. private PostgreSQL cluster on 127.0.0.1:$HTM_TEST_PG_PORT (scripts/pg-test-env.sh), left
 #      running for the next run; exports HTM_TEST_PG_URL and HTM_REQUIRE_PG=1
 #   2. cargo fmt --all -- --check
@@ -108,13 +108,15 @@ system_packages() {
   local need=()
   htm_pg_bindir >/dev/null || need+=(postgresql)
   if [[ $SKIP_E2E != 1 && ! -x /usr/bin/chromium ]]; then need+=(chromium); fi
+  # pdftoppm / pdftotext: the survey-pack tests rasterise and read the PDF they generate.
+  if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then need+=(poppler-utils); fi
   if ((${#need[@]} == 0)); then
-    echo "nothing to install: $(htm_pg_bindir)/initdb is there$([[ $SKIP_E2E == 1 ]] || echo ', so is /usr/bin/chromium')"
+    echo "nothing to install: $(htm_pg_bindir)/initdb is there, so is pdftoppm$([[ $SKIP_E2E == 1 ]] || echo ', so is /usr/bin/chromium')"
     return 0
   fi
   htm_apt_install "${need[@]}"
 }
-step "system packages (postgresql, chromium)" system_packages
+step "system packages (postgresql, chromium, poppler-utils)" system_packages
 
 # ---------------------------------------------------------------- 1. PostgreSQL
 if [[ ${HTM_TEST_PG_KEEP_DB:-0} != 1 ]]; then export HTM_TEST_PG_RESET=1; fi

@@ -206,6 +206,18 @@ enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
     },
+    /// The survey-readiness evidence pack as a PDF (TJC EC.02.04.01/.03): inventory, high-risk and life-support lists, strategies and AEM, 12 months of PM completion with every high-risk exception, overdue and unable-to-locate follow-up, incidents
+    SurveyPack {
+        /// Write the PDF to this file
+        #[arg(long)]
+        out: PathBuf,
+        /// One site (its id); every site when absent
+        #[arg(long)]
+        site: Option<i64>,
+        /// The day the pack describes, YYYY-MM-DD (default: today, UTC)
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Repair analytics for a period (REFERENCE §3): costs, downtime, uptime, MTBF, NPF and use-error rates, root causes, repeat repairs
     Repairs {
         /// First day, YYYY-MM-DD (UTC)
@@ -477,6 +489,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     w.flush()?;
                 }
             }
+        }
+        Command::Report { what: ReportCommand::SurveyPack { out, site, as_of } } => {
+            let o = htm_web::api::survey::options(site, as_of.as_deref()).map_err(|e| anyhow::anyhow!(e.body.message))?;
+            let s = open(&settings).await?;
+            let pack = s.survey_pack(&Principal::system(), o).await?;
+            let (pack, bytes) = htm_web::api::survey::render_pdf(pack).await?;
+            std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "Survey pack for {} as of {} written to {} ({} bytes); high-risk PM completion {} to {}: {}",
+                pack.organisation,
+                pack.as_of,
+                out.display(),
+                bytes.len(),
+                pack.period_first_month,
+                pack.period_last_month,
+                pack.pm_completion.high_risk.completion_rate.map(|r| format!("{r:.1} %")).unwrap_or_else(|| "none scheduled".into())
+            );
         }
         Command::Report { what: ReportCommand::PmCompliance { month, format } } => {
             let month = htm_domain::pm::Month::parse(&month)?;

@@ -194,24 +194,24 @@ impl NewWeightedMethod {
             c.key = c.key.trim().to_string();
             c.label = c.label.trim().to_string();
             if !is_key(&c.key, '_') {
-                e.push(FieldError::new(&f("key"), "use lower-case letters, digits and '_', e.g. 'physical_risk'"));
+                e.push(FieldError::new(f("key"), "use lower-case letters, digits and '_', e.g. 'physical_risk'"));
             } else if !seen.insert(c.key.clone()) {
-                e.push(FieldError::new(&f("key"), format!("'{}' appears twice", c.key)));
+                e.push(FieldError::new(f("key"), format!("'{}' appears twice", c.key)));
             }
             if c.label.is_empty() {
-                e.push(FieldError::new(&f("label"), "give the criterion a label"));
+                e.push(FieldError::new(f("label"), "give the criterion a label"));
             }
             if c.weight == 0 || c.weight > 1000 {
-                e.push(FieldError::new(&f("weight"), "the weight is 1 to 1000"));
+                e.push(FieldError::new(f("weight"), "the weight is 1 to 1000"));
             }
             if !(0..=10).contains(&c.min) || !(0..=10).contains(&c.max) || c.min >= c.max {
-                e.push(FieldError::new(&f("min"), "the score range is within 0–10 and min is below max, e.g. 1–5"));
+                e.push(FieldError::new(f("min"), "the score range is within 0–10 and min is below max, e.g. 1–5"));
             }
             for l in &mut c.levels {
                 l.description = l.description.trim().to_string();
                 if l.score < c.min || l.score > c.max || l.description.is_empty() {
                     e.push(FieldError::new(
-                        &f("levels"),
+                        f("levels"),
                         format!("level {} is outside {}–{} or undescribed", l.score, c.min, c.max),
                     ));
                 }
@@ -220,7 +220,7 @@ impl NewWeightedMethod {
             if let Some(k) = c.computed
                 && !computed.insert(k as u8)
             {
-                e.push(FieldError::new(&f("computed"), "only one criterion may be computed from incident history"));
+                e.push(FieldError::new(f("computed"), "only one criterion may be computed from incident history"));
             }
         }
         let b = self.bands;
@@ -253,19 +253,19 @@ pub fn check_scores(criteria: &[Criterion], scores: &BTreeMap<String, i8>) -> Re
         let field = format!("scores.{}", c.key);
         match (c.computed, scores.get(&c.key)) {
             (Some(_), Some(_)) => {
-                e.push(FieldError::new(&field, "is computed from the asset's repair history; do not give it"))
+                e.push(FieldError::new(field.clone(), "is computed from the asset's repair history; do not give it"))
             }
             (Some(_), None) => {}
-            (None, None) => e.push(FieldError::new(&field, format!("give a score of {}–{}", c.min, c.max))),
+            (None, None) => e.push(FieldError::new(field.clone(), format!("give a score of {}–{}", c.min, c.max))),
             (None, Some(s)) if *s < c.min || *s > c.max => {
-                e.push(FieldError::new(&field, format!("{s} is outside {}–{}", c.min, c.max)))
+                e.push(FieldError::new(field.clone(), format!("{s} is outside {}–{}", c.min, c.max)))
             }
             (None, Some(_)) => {}
         }
     }
     for k in scores.keys() {
         if !criteria.iter().any(|c| &c.key == k) {
-            e.push(FieldError::new(&format!("scores.{k}"), "is not a criterion of this method"));
+            e.push(FieldError::new(format!("scores.{k}"), "is not a criterion of this method"));
         }
     }
     if e.is_empty() { Ok(()) } else { Err(DomainError::Invalid(e)) }

@@ -51,7 +51,13 @@ impl Services {
     ) -> ServiceResult<Incident> {
         p.require(Action::ReportProblem)?;
         let now = self.now();
-        let new = new.normalized(now)?;
+        let mut new = new.normalized(now)?;
+        // The department defaults to the one the named asset belongs to.
+        if new.department_id.is_none()
+            && let Some(a) = new.asset_id
+        {
+            new.department_id = Some(self.store.get_asset(a).await?.department.id);
+        }
         let reason = phi_gate(p, &new.free_text(), acknowledge_phi_warning)?;
         let reporter = (p.user.id.0 != 0).then_some(p.user.id);
         Ok(self.store.insert_incident(&self.ctx(p, reason), &new, reporter).await?)

@@ -283,6 +283,14 @@ mod tests {
     }
 
     #[test]
+    fn only_engineers_managers_and_admins_investigate_incidents() {
+        for r in Role::ALL {
+            assert_eq!(allowed(*r, InvestigateIncident), matches!(r, Admin | Manager | Engineer), "{r:?}");
+        }
+        assert!(allowed(Requester, ReportProblem) && !allowed(Requester, ReadIncidents));
+    }
+
+    #[test]
     fn every_role_is_in_the_matrix_once() {
         for r in Role::ALL {
             assert_eq!(MATRIX.iter().filter(|(m, _)| m == r).count(), 1, "{r:?}");

@@ -37,6 +37,7 @@ pub const STRATEGY_ENTITY: &str = "maintenance_strategy";
 
 /// A strategy with what it covers and its signatures (the approval).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrategyView {
     #[serde(flatten)]
     pub record: StrategyRecord,
@@ -48,6 +49,7 @@ pub struct StrategyView {
 
 /// The strategy that applies to an asset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssetStrategy {
     pub asset_id: AssetId,
     pub strategy: MaintenanceStrategy,
@@ -60,14 +62,18 @@ pub struct AssetStrategy {
 
 /// An AEM group and its member assets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemGroup {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub members: Vec<AemMember>,
 }
 
 /// What a strategy would be refused for, before proposing it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Eligibility {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub facts: StrategyFacts,
     pub history: rules::MaintenanceHistory,
     pub refusals: Vec<Refusal>,
@@ -75,10 +81,13 @@ pub struct Eligibility {
 
 /// One period's outcome measures of an AEM group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemPeriodOutcome {
     /// `2026-Q1`, or `baseline`.
     pub label: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub from: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub to: Date,
     pub device_years: f64,
     pub pms_done: i64,
@@ -93,22 +102,27 @@ pub struct AemPeriodOutcome {
 
 /// A work order counted as a failure in the latest period (the evidence of a flag).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemEvidence {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub work_order_id: WorkOrderId,
     pub number: String,
     pub asset_tag: String,
     /// `found_at_pm` or `between_pms`.
     pub kind: &'static str,
     pub cause_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub at: Timestamp,
 }
 
 /// The monitoring of one AEM group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemGroupReport {
     pub group: String,
     pub members: usize,
     /// The group's first approval (the earliest approval among its members' strategies).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub approved_at: Timestamp,
     /// The `baseline_months` before that approval.
     pub baseline: AemPeriodOutcome,
@@ -121,8 +135,11 @@ pub struct AemGroupReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemReport {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub from: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub to: Date,
     pub settings: AemSettings,
     pub groups: Vec<AemGroupReport>,
@@ -262,9 +279,18 @@ impl Services {
     }
 
     /// Proposals awaiting a decision, oldest first.
-    pub async fn proposed_strategies(&self, p: &Principal) -> ServiceResult<Vec<LabelledStrategy>> {
+    pub async fn proposed_strategies(&self, p: &Principal) -> ServiceResult<Vec<StrategyView>> {
         p.require(Action::ReadInventory)?;
-        Ok(self.store.proposed_strategies(500).await?)
+        let rows = self.store.proposed_strategies(500).await?;
+        Ok(rows
+            .into_iter()
+            .map(|LabelledStrategy { record, label, category }| StrategyView {
+                record,
+                label,
+                category,
+                signatures: Vec::new(),
+            })
+            .collect())
     }
 
     /// Every strategy record of a model or asset, newest first.

@@ -448,9 +448,10 @@ impl Services {
         let c = self.store.survey_inventory_counts(site).await?;
         let total: i64 = c.by_status.iter().map(|(_, n)| n).sum();
         let active: i64 = c.by_status.iter().filter(|(s, _)| s.is_active()).map(|(_, n)| n).sum();
-        let by_status = c
-            .by_status
+        // In the order of an asset's life.
+        let by_status = htm_domain::asset::AssetStatus::ALL
             .iter()
+            .filter_map(|s| c.by_status.iter().find(|(x, _)| x == s))
             .map(|(s, n)| StatusCount { status: s.as_str().into(), label: s.label().into(), count: *n })
             .collect();
         let mut gaps = vec![InventoryGap {

@@ -81,6 +81,11 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
             .unwrap();
         let pump = &pumps.items[0];
         let tech = Principal { user: s.login("rlopez", htm_service::demo::DEMO_PASSWORD, "api").await.unwrap().user };
+        // Every model was assessed by the clinical engineer: an infusion pump (function 9,
+        // physical risk 4, maintenance 3) is in the program whatever its history.
+        let risk = s.asset_risk(&tech, pump.id).await.unwrap().expect("demo models are assessed");
+        assert_eq!((risk.source, risk.assessment.decided_by.as_str()), ("model", "dchen"), "{}", db.name);
+        assert!(risk.in_program && risk.em_number >= 14, "{}: {risk:?}", db.name);
         let new: htm_domain::work_order::NewWorkOrder =
             serde_json::from_value(serde_json::json!({"wo_type": "pm", "asset_id": pump.id.0, "problem": "Annual PM"}))
                 .unwrap();

@@ -76,6 +76,8 @@ async fn patient_information_is_refused_until_the_warning_is_acknowledged() {
             (i.status, i.reported_by.as_str(), i.asset_tag.as_deref()),
             (IncidentStatus::Open, "nurse", Some("IP-100"))
         );
+        // The department defaults to the asset's.
+        assert_eq!((i.department_id, i.department_name.as_deref()), (Some(shop.dept), Some("Adult ICU")));
         let audit = shop.s.store.list_audit_for("incident", &i.id.to_string(), 10).await.unwrap();
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].action, "create");

@@ -113,7 +113,10 @@ mod document_impl {
             let mut tx = begin_write(&self.pool).await?;
             let before = fetch_document(&mut tx, id).await?;
             if before.is_removed() {
-                return Err(StoreError::Conflict { field: "id".into(), message: format!("document {id} is already removed") });
+                return Err(StoreError::Conflict {
+                    field: "id".into(),
+                    message: format!("document {id} is already removed"),
+                });
             }
             let r = sqlx::query(
                 "UPDATE documents SET removed_by = $1, removed_at = $2, removed_reason = $3 \

@@ -55,10 +55,9 @@ async fn record_model_designations(
     before: Option<(bool, bool)>,
     after: (bool, bool),
 ) -> StoreResult<()> {
-    for (name, was, now) in [
-        ("high_risk", before.map(|b| b.0), after.0),
-        ("life_support", before.map(|b| b.1), after.1),
-    ] {
+    for (name, was, now) in
+        [("high_risk", before.map(|b| b.0), after.0), ("life_support", before.map(|b| b.1), after.1)]
+    {
         let changed = match was {
             None => now,
             Some(w) => w != now,
@@ -95,6 +94,8 @@ async fn record_asset_designations(
     Ok(())
 }
 
+type SeedDesignation = (Option<i64>, Option<i64>, &'static str, Option<bool>);
+
 /// The designations of a seeded dataset, in bulk: one system designation per flagged model and
 /// per asset override (reason "initial designation of the seeded dataset").
 async fn seed_designations(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreResult<()> {
@@ -102,7 +103,8 @@ async fn seed_designations(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) 
         Some(r) => format!("initial designation of the seeded dataset ({r})"),
         None => "initial designation of the seeded dataset".to_string(),
     };
-    let mut rows: Vec<(Option<i64>, Option<i64>, &'static str, Option<bool>)> = Vec::new();
+    // (model id, asset id, designation, value)
+    let mut rows: Vec<SeedDesignation> = Vec::new();
     for m in &d.models {
         if m.high_risk {
             rows.push((Some(m.id.0), None, "high_risk", Some(true)));
@@ -337,8 +339,16 @@ mod risk_methods_impl {
             let sql = format!("{ASSESSMENT_SELECT} WHERE w.id = $1");
             let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&mut *tx).await?;
             let a = assessment_from(&r)?;
-            append_audit(&mut tx, ctx, "create", "weighted_risk_assessment", a.id.to_string(), None, Some(snapshot(&a)))
-                .await?;
+            append_audit(
+                &mut tx,
+                ctx,
+                "create",
+                "weighted_risk_assessment",
+                a.id.to_string(),
+                None,
+                Some(snapshot(&a)),
+            )
+            .await?;
             tx.commit().await?;
             Ok(a)
         }
@@ -365,7 +375,8 @@ mod risk_methods_impl {
         async fn weighted_risk_history(&self, asset: AssetId) -> StoreResult<Vec<WeightedAssessment>> {
             let mut c = self.pool.acquire().await?;
             let a = fetch_asset(&mut c, asset).await?;
-            let sql = format!("{ASSESSMENT_SELECT} WHERE w.asset_id = $1 OR w.model_id = $2 ORDER BY w.id DESC LIMIT 200");
+            let sql =
+                format!("{ASSESSMENT_SELECT} WHERE w.asset_id = $1 OR w.model_id = $2 ORDER BY w.id DESC LIMIT 200");
             let rows =
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(asset.0).bind(a.model.id.0).fetch_all(&mut *c).await?;
             Ok(rows.iter().map(assessment_from).collect::<Result<_, _>>()?)

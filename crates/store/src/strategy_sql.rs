@@ -31,9 +31,8 @@ mod strategy_impl {
             (None, Some(a)) => StrategyTarget::Asset(AssetId(a)),
             (None, None) => return Err(sqlx::Error::ColumnNotFound("model_id or asset_id".into())),
         };
-        let c = |col: &str| -> Result<String, sqlx::Error> {
-            Ok(r.try_get::<Option<String>, _>(col)?.unwrap_or_default())
-        };
+        let c =
+            |col: &str| -> Result<String, sqlx::Error> { Ok(r.try_get::<Option<String>, _>(col)?.unwrap_or_default()) };
         let criteria = AemCriteria {
             use_and_harm: c("criteria_use_and_harm")?,
             failure_consequences: c("criteria_failure_consequences")?,
@@ -368,13 +367,8 @@ mod strategy_impl {
                  WHERE {filter} AND w.wo_type = 'pm' AND w.status IN ('completed', 'closed') \
                  AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done')"
             );
-            let pms: i64 =
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&self.pool).await?.try_get("n")?;
-            Ok(MaintenanceHistory {
-                assets,
-                service_months: first.map(|f| whole_months(f, today)),
-                completed_pms: pms,
-            })
+            let pms: i64 = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&self.pool).await?.try_get("n")?;
+            Ok(MaintenanceHistory { assets, service_months: first.map(|f| whole_months(f, today)), completed_pms: pms })
         }
 
         async fn set_model_aem_flags(
@@ -428,7 +422,8 @@ mod strategy_impl {
 
         async fn set_aem_settings(&self, ctx: &ChangeContext, s: &AemSettings) -> StoreResult<AemSettings> {
             let mut tx = begin_write(&self.pool).await?;
-            let before = settings_from(&sqlx::query("SELECT * FROM aem_settings WHERE id = 1").fetch_one(&mut *tx).await?)?;
+            let before =
+                settings_from(&sqlx::query("SELECT * FROM aem_settings WHERE id = 1").fetch_one(&mut *tx).await?)?;
             let done = sqlx::query(
                 "UPDATE aem_settings SET min_service_months = $1, min_completed_pms = $2, rise_pct = $3, \
                  max_failures_per_100_device_years = $4, baseline_months = $5, version = version + 1, updated_at = $6 \
@@ -446,9 +441,18 @@ mod strategy_impl {
             if done.rows_affected() == 0 {
                 return Err(stale("AEM settings", 1, s.version, before.version));
             }
-            let after = settings_from(&sqlx::query("SELECT * FROM aem_settings WHERE id = 1").fetch_one(&mut *tx).await?)?;
-            append_audit(&mut tx, ctx, "update", "aem_settings", "1".into(), Some(snapshot(&before)), Some(snapshot(&after)))
-                .await?;
+            let after =
+                settings_from(&sqlx::query("SELECT * FROM aem_settings WHERE id = 1").fetch_one(&mut *tx).await?)?;
+            append_audit(
+                &mut tx,
+                ctx,
+                "update",
+                "aem_settings",
+                "1".into(),
+                Some(snapshot(&before)),
+                Some(snapshot(&after)),
+            )
+            .await?;
             tx.commit().await?;
             Ok(after)
         }
@@ -538,11 +542,15 @@ mod strategy_impl {
                 "{CURRENT_CTE} SELECT i.asset_id, i.occurred_at FROM aem x JOIN incidents i ON i.asset_id = x.asset_id \
                  WHERE i.occurred_at >= $1 AND i.occurred_at < $2 ORDER BY i.occurred_at, i.id"
             );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(inc_sql)).bind(t(from)).bind(t(to)).fetch_all(&self.pool).await?;
+            let rows =
+                sqlx::query(sqlx::AssertSqlSafe(inc_sql)).bind(t(from)).bind(t(to)).fetch_all(&self.pool).await?;
             let incidents = rows
                 .iter()
                 .map(|r| {
-                    Ok(AemIncidentEvent { asset_id: AssetId(r.try_get("asset_id")?), occurred_at: get_ts(r, "occurred_at")? })
+                    Ok(AemIncidentEvent {
+                        asset_id: AssetId(r.try_get("asset_id")?),
+                        occurred_at: get_ts(r, "occurred_at")?,
+                    })
                 })
                 .collect::<Result<_, sqlx::Error>>()?;
             Ok(AemEvents { pms, failures, incidents })

@@ -13,6 +13,10 @@ mod survey_impl {
     const LIFE_SUPPORT: &str = "COALESCE(a.life_support_override, m.life_support) = TRUE";
     const ACTIVE: &str = "a.status NOT IN ('retired', 'disposed')";
     const OPEN: &str = "('open', 'assigned', 'in_progress', 'on_hold')";
+    /// "`w` is a PM", written so that the planner looks a device's work orders up by the asset
+    /// index: without statistics SQLite otherwise prefers the covering report index on `wo_type`
+    /// and scans every PM for each asset.
+    const PM: &str = "w.wo_type || '' = 'pm'";
     const NO_SCHEDULE: &str =
         "NOT EXISTS (SELECT 1 FROM pm_schedules s3 WHERE s3.asset_id = a.id AND s3.active = TRUE)";
     const NO_RISK: &str = "NOT EXISTS (SELECT 1 FROM risk_assessments r WHERE r.asset_id = a.id) \
@@ -131,11 +135,11 @@ mod survey_impl {
                 "SELECT a.id, a.asset_tag, a.status, f.name AS manufacturer, m.model_number, m.name AS model_name, \
                  d.name AS department, l.name AS location, \
                  COALESCE(a.high_risk_override, m.high_risk) AS hr, COALESCE(a.life_support_override, m.life_support) AS ls, \
-                 (SELECT MAX({date}) FROM work_orders w WHERE w.asset_id = a.id AND w.wo_type = 'pm' \
+                 (SELECT MAX({date}) FROM work_orders w WHERE w.asset_id = a.id AND {PM} \
                     AND w.status IN ('completed', 'closed') AND (w.pm_outcome IS NULL OR w.pm_outcome = 'done')) AS last_pm, \
-                 (SELECT MIN(w.due_date) FROM work_orders w WHERE w.asset_id = a.id AND w.wo_type = 'pm' \
+                 (SELECT MIN(w.due_date) FROM work_orders w WHERE w.asset_id = a.id AND {PM} \
                     AND w.status IN {OPEN}) AS open_pm_due, \
-                 (SELECT MAX(w.due_date) FROM work_orders w WHERE w.asset_id = a.id AND w.wo_type = 'pm' \
+                 (SELECT MAX(w.due_date) FROM work_orders w WHERE w.asset_id = a.id AND {PM} \
                     AND w.status <> 'cancelled') AS latest_pm_due, \
                  s.interval_months, s.basis, s.anchor_date \
                  FROM assets a JOIN device_models m ON m.id = a.model_id JOIN manufacturers f ON f.id = m.manufacturer_id \
@@ -312,8 +316,9 @@ mod survey_impl {
             let site_cond = if site.is_some() { format!(" AND {}", at_site(next())) } else { String::new() };
             let after_cond = if after.is_some() { format!(" AND a.id > ${}", next()) } else { String::new() };
             let limit_n = next();
-            let utl = "w.asset_id = a.id AND w.wo_type = 'pm' AND w.pm_outcome = 'unable_to_locate' \
-                       AND w.status IN ('completed', 'closed')";
+            let utl = format!(
+                "w.asset_id = a.id AND {PM} AND w.pm_outcome = 'unable_to_locate' AND w.status IN ('completed', 'closed')"
+            );
             let sql = format!(
                 "SELECT a.id, a.asset_tag, f.name || ' ' || m.model_number AS model, d.name AS department, \
                  COALESCE(a.high_risk_override, m.high_risk) AS hr, COALESCE(a.life_support_override, m.life_support) AS ls, \

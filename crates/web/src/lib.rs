@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod survey_pdf;
 pub mod ui;
 
 use axum::Router;

@@ -118,5 +118,11 @@ async fn a_phi_warning_lists_the_findings_and_acknowledging_saves() {
             )
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+
+        let (_, doc) = app.call("GET", "/api/v1/openapi.json", None, None).await;
+        for p in ["/incidents", "/incidents/{id}", "/incidents/{id}/work-orders", "/incidents/{id}/close"] {
+            assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+        }
+        assert!(doc["components"]["schemas"].get("PhiWarningEnvelope").is_some());
     }
 }

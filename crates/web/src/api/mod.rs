@@ -9,7 +9,9 @@ pub mod incidents;
 pub mod qualifications;
 pub mod repair_analytics;
 pub mod risk;
+pub mod survey;
 pub mod risk_methods;
+pub mod strategies;
 pub mod test_equipment;
 pub mod usage;
 
@@ -95,6 +97,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(generate_pm))
         .routes(routes!(pm_compliance))
         .routes(routes!(repair_analytics::repair_report))
+        .routes(routes!(survey::survey_pack))
         .routes(routes!(repair_analytics::get_repair_settings, repair_analytics::put_repair_settings))
         .routes(routes!(list_procedures, create_procedure))
         .routes(routes!(get_procedure))
@@ -116,6 +119,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(test_equipment::list_test_equipment))
         .merge(documents::routes())
         .merge(incidents::routes())
+        .merge(strategies::routes())
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.

@@ -289,6 +289,10 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
             value: view::or_dash(a.calibration_certificate.as_deref()),
         });
     }
+    // The maintenance strategy in force (TJC EC.02.04.01 EP 4, 6; see /strategies).
+    if let Ok(Some(s)) = super::strategies::asset_panel(&state, p, a.id).await {
+        details.push(Detail { label: "Maintenance strategy", value: s.summary() });
+    }
     // Repair figures over the last 12 months (repair analytics; only for those who read reports).
     if p.can(htm_service::Action::ReadReports)
         && let Some(from) = today.checked_sub(jiff::Span::new().days(364)).ok()

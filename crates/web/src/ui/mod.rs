@@ -14,12 +14,15 @@ mod dashboard;
 mod documents;
 mod esa;
 mod esa_import;
+mod incidents;
 mod pm;
 mod pm_record;
 mod repair_analytics;
 mod risk;
 mod session;
 mod static_files;
+mod strategies;
+mod survey;
 mod technicians;
 mod test_equipment;
 mod usage;
@@ -59,18 +62,30 @@ pub fn router() -> Router<AppState> {
         .route("/work-orders/{id}/pm/esa-import", post(esa_import::import))
         .route("/esa/limits", get(esa::page))
         .route("/test-equipment", get(test_equipment::page))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/new", get(incidents::new_form))
+        .route("/incidents/{id}", get(incidents::detail).post(incidents::investigate))
+        .route("/incidents/{id}/close", post(incidents::close))
+        .route("/incidents/{id}/work-orders", post(incidents::link))
         .route("/technicians", get(technicians::list))
         .route("/technicians/{id}", get(technicians::detail))
         .route("/technicians/{id}/qualifications", post(technicians::add))
         .route("/technicians/{id}/qualifications/{qid}/revoke", post(technicians::revoke))
         .route("/reports/pm-compliance", get(pm::compliance))
         .route("/reports/repairs", get(repair_analytics::repairs))
+        .route("/reports/survey-pack", get(survey::page))
+        .route("/reports/survey-pack.pdf", get(survey::pdf))
         .route("/pm/generate", post(pm::generate))
         .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
         .route("/assets/{id}/risk", post(risk::assess))
         .route("/assets/{id}/usage", get(usage::page))
         .route("/assets/{id}/usage/readings", post(usage::record))
         .route("/assets/{id}/usage/trigger", post(usage::set_trigger))
+        .route("/strategies", get(strategies::page).post(strategies::propose))
+        .route("/strategies/{id}/approve", post(strategies::approve))
+        .route("/strategies/{id}/reject", post(strategies::reject))
+        .route("/reports/aem", get(strategies::report))
+        .route("/aem-settings", post(strategies::save_settings))
         .merge(documents::router())
 }
 

@@ -1,0 +1,177 @@
+//! The incident pages: report with a patient-information warning that is re-shown with a
+//! confirmation checkbox, the incident page, investigation, linking and closing, on both back ends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use htm_domain::user::{NewUser, Role};
+use htm_service::Services;
+use htm_test_support::stores;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(router: &axum::Router, user: &str) -> Session {
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[("username", user), ("password", "Good-Password-1"), ("next", "/")])))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("htm_session="))
+        .unwrap()
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let token = cookie.trim_start_matches("htm_session=").to_string();
+    Session { csrf: htm_web::auth::csrf_for(&token), cookie }
+}
+
+async fn get(router: &axum::Router, path: &str, s: &Session) -> Reply {
+    send(router, Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await
+}
+
+async fn post(router: &axum::Router, path: &str, s: &Session, fields: &[(&str, &str)]) -> Reply {
+    let req = Request::post(path)
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(fields)))
+        .unwrap();
+    send(router, req).await
+}
+
+#[tokio::test]
+async fn an_incident_is_reported_investigated_and_closed_in_the_browser() {
+    for db in stores().await {
+        let services = Services::new(db.store.clone(), Default::default());
+        for (name, role) in [("nurse", Role::Requester), ("ce", Role::Engineer)] {
+            services
+                .add_user_as_system(NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    email: None,
+                    vendor_id: None,
+                    password: "Good-Password-1".into(),
+                })
+                .await
+                .unwrap();
+        }
+        let router = htm_web::router(htm_web::AppState::new(services));
+        let nurse = login(&router, "nurse").await;
+        let ce = login(&router, "ce").await;
+
+        let r = get(&router, "/incidents/new", &nurse).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("id=\"incident-form\""));
+        let occurred = jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(1))
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::system())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string();
+        let text = "Bed alarm silent for patient John Smith, DOB 03/04/1950";
+        let fields = [
+            ("csrf", nurse.csrf.as_str()),
+            ("occurred_at", occurred.as_str()),
+            ("severity", "near_miss"),
+            ("what_happened", text),
+        ];
+        let r = post(&router, "/incidents", &nurse, &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", db.name, r.body);
+        assert!(r.body.contains("id=\"phi-warning\""), "{}", r.body);
+        assert!(r.body.contains("I have checked: this is not patient information"));
+        assert!(r.body.contains("date of birth"), "{}", r.body);
+        // The text is kept in the re-shown form.
+        assert!(r.body.contains("Bed alarm silent"), "{}", r.body);
+        // A wrong CSRF token is refused.
+        let mut bad = fields.to_vec();
+        bad[0] = ("csrf", "nope");
+        assert_eq!(post(&router, "/incidents", &nurse, &bad).await.status, StatusCode::FORBIDDEN);
+
+        let mut ack = fields.to_vec();
+        ack.push(("acknowledge_phi_warning", "yes"));
+        let r = post(&router, "/incidents", &nurse, &ack).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = r.location.clone();
+        assert!(page.starts_with("/incidents/"), "{page}");
+
+        // The reporter sees it without the investigation form; the engineer investigates.
+        let r = get(&router, &page, &nurse).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("INC-") && !r.body.contains("id=\"investigate-form\""), "{}", r.body);
+        let r = get(&router, &page, &ce).await;
+        assert!(r.body.contains("id=\"investigate-form\""), "{}", r.body);
+        let r = get(&router, "/incidents", &ce).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Near miss"), "{}", r.body);
+
+        // Closing too early re-shows the page with what is missing.
+        let r = post(&router, &format!("{page}/close"), &ce, &[("csrf", ce.csrf.as_str()), ("version", "1")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("findings"), "{}", r.body);
+
+        let inv = [
+            ("csrf", ce.csrf.as_str()),
+            ("version", "1"),
+            ("findings", "Alarm volume turned down; device to specification"),
+            ("mdr_reportable", "no"),
+            ("mdr_rationale", "No harm; device performed as designed"),
+        ];
+        let r = post(&router, &page, &ce, &inv).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = post(
+            &router,
+            &format!("{page}/work-orders"),
+            &ce,
+            &[("csrf", ce.csrf.as_str()), ("work_order", "WO-1999-000001")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = post(&router, &format!("{page}/close"), &ce, &[("csrf", ce.csrf.as_str()), ("version", "2")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = get(&router, &page, &ce).await;
+        assert!(r.body.contains("Closed"), "{}", r.body);
+        assert!(r.body.contains("Not reportable"), "{}", r.body);
+        let reopen = [("csrf", ce.csrf.as_str()), ("version", "3"), ("reopen", "yes")];
+        let r = post(&router, &page, &ce, &reopen).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = get(&router, &page, &ce).await;
+        assert!(r.body.contains("Under investigation") && r.body.contains("id=\"investigate-form\""), "{}", r.body);
+    }
+}

@@ -1,0 +1,196 @@
+//! The asset page's Risk panel and its form (CSRF-protected, inventory managers only), on both
+//! back ends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use htm_domain::asset::NewAsset;
+use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
+use htm_domain::user::{NewUser, Role};
+use htm_service::{Principal, Services};
+use htm_store::RiskTarget;
+use htm_test_support::stores;
+use http_body_util::BodyExt;
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(router: &axum::Router, user: &str) -> Session {
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[("username", user), ("password", "Good-Password-1"), ("next", "/")])))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("htm_session="))
+        .unwrap()
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let token = cookie.trim_start_matches("htm_session=").to_string();
+    Session { csrf: htm_web::auth::csrf_for(&token), cookie }
+}
+
+async fn get(router: &axum::Router, path: &str, s: &Session) -> Reply {
+    send(router, Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await
+}
+
+async fn post(router: &axum::Router, path: &str, s: &Session, fields: &[(&str, &str)]) -> Reply {
+    let req = Request::post(path)
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(fields)))
+        .unwrap();
+    send(router, req).await
+}
+
+/// The risk form's fields: function 10, physical risk 5, maintenance 5.
+fn fields<'a>(csrf: &'a str, reason: &'a str) -> [(&'a str, &'a str); 5] {
+    [("csrf", csrf), ("function", "10"), ("physical_risk", "5"), ("maintenance", "5"), ("reason", reason)]
+}
+
+#[tokio::test]
+async fn the_risk_panel_shows_the_numbers_and_its_form_saves_the_factors() {
+    for db in stores().await {
+        let services = Services::new(db.store.clone(), Default::default());
+        let sys = Principal::system();
+        for (name, role) in [("mgarcia", Role::Manager), ("kbrown", Role::Technician)] {
+            services
+                .add_user_as_system(NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    role,
+                    email: None,
+                    vendor_id: None,
+                    password: "Good-Password-1".into(),
+                })
+                .await
+                .unwrap();
+        }
+        let site =
+            services.create_site(&sys, NewSite { code: "RGH".into(), name: "R".into(), address: None }).await.unwrap();
+        let b = services
+            .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() })
+            .await
+            .unwrap();
+        let d = services
+            .create_department(
+                &sys,
+                NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() },
+            )
+            .await
+            .unwrap();
+        let m = services.create_manufacturer(&sys, NewManufacturer { name: "ZOLL".into() }).await.unwrap();
+        let model = services
+            .create_model_designated(
+                &sys,
+                NewDeviceModel {
+                    manufacturer_id: m.id,
+                    model_number: "R Series ALS".into(),
+                    name: "R Series".into(),
+                    category: "Defibrillator, manual".into(),
+                    nomenclature_system: None,
+                    nomenclature_code: None,
+                    fda_product_code: None,
+                    fda_class: None,
+                    expected_life_years: None,
+                    high_risk: false,
+                    life_support: true,
+                },
+                Some("Defibrillator: life support".into()),
+            )
+            .await
+            .unwrap();
+        let n: NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": "DEF-0001", "model_id": model.id.0, "department_id": d.id.0}),
+        )
+        .unwrap();
+        let asset = services.create_asset(&sys, n).await.unwrap();
+        let scores: BTreeMap<String, i8> = [
+            ("clinical_function", 5),
+            ("physical_risk", 5),
+            ("maintenance_requirements", 4),
+            ("utilisation_backup", 4),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        services
+            .assess_weighted_risk(&sys, RiskTarget::Model(model.id), None, scores, "Committee review")
+            .await
+            .unwrap();
+        let router = htm_web::router(htm_web::AppState::new(services));
+        let mgr = login(&router, "mgarcia").await;
+        let tech = login(&router, "kbrown").await;
+        let page = format!("/assets/{}", asset.id.0);
+
+        // Before any F&S factors: the panel, the weighted score, the designation history.
+        let r = get(&router, &page, &mgr).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", db.name);
+        assert!(r.body.contains("id=\"asset-risk\""), "{}", r.body);
+        assert!(r.body.contains("id=\"risk-em-none\""));
+        assert!(r.body.contains("<strong>77.5</strong> / 100"), "(120 + 100 + 45 + 0 + 45) / 4: {}", r.body);
+        assert!(r.body.contains("Life support: yes (its model)"), "{}", r.body);
+        assert!(r.body.contains("Reason: Defibrillator: life support"));
+        assert!(r.body.contains("id=\"risk-form\""));
+        // A technician sees the panel but not the form, and cannot save.
+        let r = get(&router, &page, &tech).await;
+        assert!(r.body.contains("id=\"asset-risk\"") && !r.body.contains("id=\"risk-form\""), "{}", r.body);
+        let save = format!("{page}/risk");
+        let r = post(&router, &save, &tech, &fields(&tech.csrf, "x")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", db.name);
+        // Without the CSRF token: refused.
+        let r = post(&router, &save, &mgr, &fields("forged", "x")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Without a reason: back to the page, nothing saved.
+        let r = post(&router, &save, &mgr, &fields(&mgr.csrf, " ")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(get(&router, &page, &mgr).await.body.contains("id=\"risk-em-none\""));
+        // Saved: EM 10 + 5 + 5 − 2 = 18 (no failures), in the program, quarterly, set for this asset.
+        let r = post(&router, &save, &mgr, &fields(&mgr.csrf, "Sole defibrillator on the ward")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location.starts_with(&page), "{}", r.location);
+        let r = get(&router, &page, &mgr).await;
+        assert!(r.body.contains("<strong id=\"risk-em-number\">18</strong>"), "{}: {}", db.name, r.body);
+        assert!(r.body.contains("set for this asset"));
+        assert!(r.body.contains("every 3 months (quarterly)"));
+        assert!(r.body.contains("Sole defibrillator on the ward"));
+        assert!(r.body.contains("value=\"10\""), "the form shows the factors in force");
+    }
+}

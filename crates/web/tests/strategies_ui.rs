@@ -1,0 +1,210 @@
+//! The strategies pages on both back ends: the register, a refused AEM proposal shown with
+//! every reason and its clause, a proposal approved with the password (signed), the asset page's
+//! strategy line and the AEM monitoring page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use htm_domain::asset::NewAsset;
+use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
+use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
+use htm_domain::user::{NewUser, Role};
+use htm_service::{Principal, Services};
+use htm_test_support::stores;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Reply {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(router: &axum::Router, user: &str) -> Session {
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(&[("username", user), ("password", "Good-Password-1"), ("next", "/")])))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("htm_session="))
+        .unwrap()
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let token = cookie.trim_start_matches("htm_session=").to_string();
+    Session { csrf: htm_web::auth::csrf_for(&token), cookie }
+}
+
+async fn get(router: &axum::Router, path: &str, s: &Session) -> Reply {
+    send(router, Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await
+}
+
+async fn post(router: &axum::Router, path: &str, s: &Session, fields: &[(&str, &str)]) -> Reply {
+    let req = Request::post(path)
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form(fields)))
+        .unwrap();
+    send(router, req).await
+}
+
+#[tokio::test]
+async fn propose_refuse_approve_and_monitor_in_the_ui() {
+    for db in stores().await {
+        let services = Services::new(db.store.clone(), Default::default());
+        let sys = Principal::system();
+        services
+            .add_user_as_system(NewUser {
+                username: "ce1".into(),
+                display_name: "Casey Engineer".into(),
+                role: Role::Engineer,
+                email: None,
+                vendor_id: None,
+                password: "Good-Password-1".into(),
+            })
+            .await
+            .unwrap();
+        let site = services
+            .create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None })
+            .await
+            .unwrap();
+        let b = services
+            .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() })
+            .await
+            .unwrap();
+        let d = services
+            .create_department(
+                &sys,
+                NewDepartment { building_id: b.id, cost_center: "7100".into(), name: "Radiology".into() },
+            )
+            .await
+            .unwrap();
+        let m = services.create_manufacturer(&sys, NewManufacturer { name: "GE HealthCare".into() }).await.unwrap();
+        let new_model = |number: &str, category: &str, code: &str| -> NewDeviceModel {
+            serde_json::from_value(
+                serde_json::json!({"manufacturer_id": m.id.0, "model_number": number, "name": number,
+                "category": category, "fda_product_code": code}),
+            )
+            .unwrap()
+        };
+        let ct = services
+            .create_model(&sys, new_model("Revolution", "Computed tomography (CT) scanner", "JAK"))
+            .await
+            .unwrap();
+        let th = services.create_model(&sys, new_model("T-2", "Electronic clinical thermometer", "FLL")).await.unwrap();
+        let n: NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": "TH-9", "model_id": th.id.0, "department_id": d.id.0}),
+        )
+        .unwrap();
+        let asset = services.create_asset(&sys, n).await.unwrap();
+        let router = htm_web::router(htm_web::AppState::new(services));
+        let s = login(&router, "ce1").await;
+
+        let r = get(&router, "/strategies", &s).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("No strategy approved yet"), "{}", r.body);
+
+        let ct_id = ct.id.0.to_string();
+        let r = post(
+            &router,
+            "/strategies",
+            &s,
+            &[
+                ("csrf", &s.csrf),
+                ("model_id", &ct_id),
+                ("strategy", "aem"),
+                ("rationale", "Vendor data"),
+                ("aem_group", "CT"),
+                ("alt_interval_months", "12"),
+                ("use_and_harm", "Diagnostic"),
+                ("failure_consequences", "Delay"),
+                ("backup_availability", "Second CT"),
+                ("incident_history", "None"),
+                ("maintenance_requirements", "Tube"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"strategy-refusals\""), "{}", r.body);
+        assert!(
+            r.body.contains("imaging or radiologic equipment") && r.body.contains("S&amp;C 14-07-Hospital"),
+            "{}",
+            r.body
+        );
+        // Without the CSRF token: refused.
+        let r =
+            post(&router, "/strategies", &s, &[("model_id", &ct_id), ("strategy", "manufacturer"), ("rationale", "x")])
+                .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let th_id = th.id.0.to_string();
+        let r = post(
+            &router,
+            "/strategies",
+            &s,
+            &[
+                ("csrf", &s.csrf),
+                ("model_id", &th_id),
+                ("strategy", "run_to_failure"),
+                ("rationale", "Replaced on failure"),
+            ],
+        )
+        .await;
+        assert_eq!((r.status, r.location.as_str()), (StatusCode::SEE_OTHER, "/strategies"));
+        let page = get(&router, "/strategies", &s).await.body;
+        assert!(page.contains("Awaiting approval") && page.contains("Password (your electronic signature)"), "{page}");
+        let id = page.split("id=\"proposal-").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let r =
+            post(&router, &format!("/strategies/{id}/approve"), &s, &[("csrf", &s.csrf), ("password", "wrong")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(get(&router, "/strategies", &s).await.body.contains("No strategy approved yet"));
+        let r = post(
+            &router,
+            &format!("/strategies/{id}/approve"),
+            &s,
+            &[("csrf", &s.csrf), ("password", "Good-Password-1")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = get(&router, "/strategies", &s).await.body;
+        assert!(page.contains("Signed by Casey Engineer (ce1) — approval (approved)"), "{page}");
+
+        let a = get(&router, &format!("/assets/{}", asset.id.0), &s).await.body;
+        assert!(a.contains("Run to failure (corrective only) — Replaced on failure (set for its model"), "{a}");
+
+        let r = get(&router, "/reports/aem?from=2026-01-01&to=2026-06-30", &s).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("No equipment is on AEM"), "{}", r.body);
+    }
+}
