@@ -491,7 +491,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Report { what: ReportCommand::SurveyPack { out, site, as_of } } => {
-            let o = htm_web::api::survey::options(site, as_of.as_deref()).map_err(|e| anyhow::anyhow!(e.body.message))?;
+            let o =
+                htm_web::api::survey::options(site, as_of.as_deref()).map_err(|e| anyhow::anyhow!(e.body.message))?;
             let s = open(&settings).await?;
             let pack = s.survey_pack(&Principal::system(), o).await?;
             let (pack, bytes) = htm_web::api::survey::render_pdf(pack).await?;
@@ -504,7 +505,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bytes.len(),
                 pack.period_first_month,
                 pack.period_last_month,
-                pack.pm_completion.high_risk.completion_rate.map(|r| format!("{r:.1} %")).unwrap_or_else(|| "none scheduled".into())
+                pack.pm_completion
+                    .high_risk
+                    .completion_rate
+                    .map(|r| format!("{r:.1} %"))
+                    .unwrap_or_else(|| "none scheduled".into())
             );
         }
         Command::Report { what: ReportCommand::PmCompliance { month, format } } => {

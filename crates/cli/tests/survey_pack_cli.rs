@@ -94,14 +94,20 @@ async fn the_survey_pack_pdf_is_readable_and_agrees_with_the_pm_compliance_repor
     // The figure: PDF = JSON = the 12 monthly pm-compliance reports.
     let pack = s.survey_pack(&Principal::system(), SurveyOptions { site: None, as_of: Some(today) }).await.unwrap();
     let (mut due, mut on_time) = (0i64, 0i64);
-    for m in ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"] {
+    for m in [
+        "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08",
+        "2026-09", "2026-10",
+    ] {
         let o = htm(&db, &dir, &["report", "pm-compliance", "--month", m]);
         assert!(o.status.success(), "{}", text(&o));
         let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         due += r["high_risk"]["scheduled"].as_i64().unwrap();
         on_time += r["high_risk"]["completed_on_time"].as_i64().unwrap();
     }
-    assert_eq!((pack.pm_completion.high_risk.scheduled, pack.pm_completion.high_risk.completed_on_time), (due, on_time));
+    assert_eq!(
+        (pack.pm_completion.high_risk.scheduled, pack.pm_completion.high_risk.completed_on_time),
+        (due, on_time)
+    );
     let rate = pack.pm_completion.high_risk.completion_rate.unwrap();
     assert_eq!(Some(rate), htm_domain::pm::completion_rate(on_time, due));
     let line = format!("High-risk PM completion, 2025-11 to 2026-10: {rate:.1} % ({on_time} of {due} on time");
@@ -117,7 +123,16 @@ async fn the_survey_pack_pdf_is_readable_and_agrees_with_the_pm_compliance_repor
     let o = htm(
         &db,
         &dir,
-        &["report", "survey-pack", "--out", one.to_str().unwrap(), "--site", &site.id.0.to_string(), "--as-of", "2026-11-21"],
+        &[
+            "report",
+            "survey-pack",
+            "--out",
+            one.to_str().unwrap(),
+            "--site",
+            &site.id.0.to_string(),
+            "--as-of",
+            "2026-11-21",
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains(&site.name), "{}", text(&o));

@@ -20,6 +20,7 @@ pub mod phi;
 pub mod pm;
 pub mod procedure;
 pub mod qualification;
+pub mod recall;
 pub mod repair_analytics;
 pub mod risk;
 pub mod seed;

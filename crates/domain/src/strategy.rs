@@ -37,7 +37,9 @@
 //! result or that opened a repair), failures between PMs (repairs whose cause counts as a device
 //! failure, REFERENCE §9.3, excluding repairs opened by a PM), incidents, and the failure rate
 //! = (failures at PM + failures between PMs) ÷ device-years of the group's members. A group is
-//! flagged **return to manufacturer** when, in the latest period, its failure rate exceeds
+//! flagged **return to manufacturer** when, in the latest quarter of the report (the latest that
+//! covers at least 28 days, so that a quarter just begun is not judged on a few days), its
+//! failure rate exceeds
 //! (a) its baseline — the rate over `baseline_months` (default 12) before the group's first
 //! approval — by more than `rise_pct` % (default 50; only when the baseline is above zero), or
 //! (b) the absolute limit `max_failures_per_100_device_years` ÷ 100 (default 1.00 failure per
@@ -82,6 +84,7 @@ pub enum StrategyTarget {
 
 /// The written criteria of an AEM decision (TJC EC.02.04.01 EP 5; CMS S&C 14-07 factors).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AemCriteria {
     /// How the equipment is used and the seriousness and prevalence of harm in normal use.
@@ -523,6 +526,17 @@ pub fn quarters(from: Date, to: Date) -> Vec<Quarter> {
     out
 }
 
+/// A judged period must cover at least this many days, so that a quarter just begun does not
+/// flag a group on a handful of device-days.
+pub const MIN_JUDGED_DAYS: i64 = 28;
+
+/// Which quarter of the report is judged: the latest that covers at least [`MIN_JUDGED_DAYS`]
+/// days of the report, else the latest one (`None`: no quarter).
+pub fn judged_quarter(quarters: &[Quarter]) -> Option<usize> {
+    let days = |q: &Quarter| q.from.until(q.to).map(|s| i64::from(s.get_days()) + 1).unwrap_or(0);
+    quarters.iter().rposition(|q| days(q) >= MIN_JUDGED_DAYS).or_else(|| quarters.len().checked_sub(1))
+}
+
 /// Failures per device-year, two decimals; `None` without exposure.
 pub fn failure_rate(failures: i64, device_days: i64) -> Option<f64> {
     (device_days > 0).then(|| (failures as f64 / (device_days as f64 / 365.25) * 100.0).round() / 100.0)
@@ -819,7 +833,13 @@ mod tests {
         assert_eq!(labels, ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]);
         assert_eq!((q[0].from, q[0].to), (date(2025, 2, 10), date(2025, 3, 31)));
         assert_eq!((q[3].from, q[3].to), (date(2025, 10, 1), date(2025, 11, 21)));
-        assert_eq!(quarters(date(2025, 12, 1), date(2026, 1, 5)).len(), 2);
+        let short = quarters(date(2025, 12, 1), date(2026, 1, 5));
+        assert_eq!(short.len(), 2);
+        // 2026-Q1 has only 5 days in the report: 2025-Q4 (31 days) is judged.
+        assert_eq!(judged_quarter(&short), Some(0));
+        assert_eq!(judged_quarter(&q), Some(3));
+        assert_eq!(judged_quarter(&quarters(date(2026, 1, 1), date(2026, 1, 3))), Some(0));
+        assert_eq!(judged_quarter(&[]), None);
     }
 
     #[test]

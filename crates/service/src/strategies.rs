@@ -127,10 +127,12 @@ pub struct AemGroupReport {
     /// The `baseline_months` before that approval.
     pub baseline: AemPeriodOutcome,
     pub periods: Vec<AemPeriodOutcome>,
+    /// The label of the quarter judged (the latest covering at least 28 days of the report).
+    pub judged_period: Option<String>,
     /// Flagged for return to the manufacturer's recommendations.
     pub return_to_manufacturer: bool,
     pub reasons: Vec<String>,
-    /// The failures of the latest period.
+    /// The failures of the judged quarter.
     pub evidence: Vec<AemEvidence>,
 }
 
@@ -424,10 +426,11 @@ impl Services {
             let baseline = outcome("baseline".into(), base);
             let periods: Vec<AemPeriodOutcome> =
                 quarters.iter().map(|q| outcome(q.label(), Period { from: q.from, to: q.to })).collect();
-            let latest = periods.last();
+            let judged = rules::judged_quarter(&quarters);
+            let latest = judged.and_then(|i| periods.get(i));
             let reasons = rules::judge_group(baseline.failure_rate, latest.and_then(|l| l.failure_rate), &settings);
             let mut evidence = Vec::new();
-            if let Some(q) = quarters.last() {
+            if let Some(q) = judged.and_then(|i| quarters.get(i)) {
                 let w = Period { from: q.from, to: q.to };
                 let (start, end) = (w.start(), w.end());
                 let tag = |a: AssetId| members.get(&a).map(|m| m.asset_tag.clone()).unwrap_or_default();
@@ -465,6 +468,7 @@ impl Services {
                 members: g.members.len(),
                 approved_at,
                 baseline,
+                judged_period: latest.map(|l| l.label.clone()),
                 periods,
                 return_to_manufacturer: !reasons.is_empty(),
                 reasons,

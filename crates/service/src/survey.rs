@@ -149,17 +149,36 @@ pub struct StrategiesSection {
     pub heading: String,
     pub available: bool,
     pub note: Option<String>,
+    /// The current (approved) strategy of every model and asset that has one; equipment not
+    /// listed follows the manufacturer's recommendations.
     pub strategies: Vec<StrategyLine>,
-    /// The subset on alternate equipment maintenance (EP6).
+    /// The strategies that are alternate equipment maintenance (EP6).
     pub aem: Vec<StrategyLine>,
+    /// Every asset on AEM, by group (EP6: the inventory identifies AEM equipment).
+    pub aem_equipment: Vec<AemEquipment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AemEquipment {
+    pub asset_tag: String,
+    pub aem_group: String,
+    /// The strategy record that puts it on AEM (its own or its model's).
+    pub strategy_id: i64,
+    pub approved_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StrategyLine {
+    pub id: i64,
     /// What the strategy applies to: a model (manufacturer model number) or an asset tag.
     pub applies_to: String,
+    /// `model` or `asset`.
+    pub level: String,
+    pub category: String,
     pub strategy: String,
+    pub aem_group: Option<String>,
     pub interval_months: Option<i32>,
     pub rationale: String,
     pub approved_by: Option<String>,
@@ -302,6 +321,27 @@ fn add(into: &mut PmCounts, c: &PmCounts) {
     into.completion_rate = completion_rate(into.completed_on_time, into.scheduled);
 }
 
+/// The models and assets that have an approved strategy.
+#[derive(Debug, Default)]
+struct Covered {
+    models: std::collections::HashSet<htm_domain::ids::ModelId>,
+    assets: std::collections::HashSet<htm_domain::ids::AssetId>,
+}
+
+fn by(who: Option<&str>) -> String {
+    who.map(|w| format!(", decided by {w}")).unwrap_or_default()
+}
+
+/// "Signed by <printed name> — <meaning> — <time UTC>" (21 CFR 11.50).
+pub fn signature_text(s: &htm_domain::signature::Signature) -> String {
+    format!(
+        "Signed by {} — {} — {}",
+        s.signer_name,
+        s.meaning.label(),
+        s.signed_at.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    )
+}
+
 fn next_month(m: Month) -> Month {
     Month::of(m.last_day().tomorrow().unwrap_or(m.last_day()))
 }
@@ -400,11 +440,14 @@ impl Services {
         months.reverse();
         let first_month = months[0];
 
-        let inventory = self.survey_inventory(site).await?;
+        let (strategies, covered) = self.survey_strategies(p, site).await?;
+        let mut inventory = self.survey_inventory(site).await?;
+        if let Some(covered) = covered {
+            inventory.gaps.push(self.survey_no_strategy_gap(site, &covered).await?);
+        }
         let high_risk = self.survey_risk_lists(site, as_of).await?;
         let pm_completion = self.survey_pm_completion(p, site, &months, as_of).await?;
         let overdue = self.survey_overdue(site, as_of, first_month.first_day()).await?;
-        let strategies = self.survey_strategies(p, site).await?;
         let incidents = self.survey_incidents(p, site, first_month.first_day(), as_of).await?;
         Ok(SurveyPack {
             title: "Survey readiness evidence pack: medical equipment management".into(),
@@ -675,30 +718,164 @@ impl Services {
         Ok(OverdueSection { heading: HEADING_OVERDUE.into(), overdue_pms, missing_assets })
     }
 
-    /// Section 3, from the maintenance-strategy area. TO BE WIRED: see the module docs.
-    async fn survey_strategies(&self, _p: &Principal, _site: Option<SiteId>) -> ServiceResult<StrategiesSection> {
-        Ok(StrategiesSection {
+    /// Section 3, from the maintenance-strategy area ([`Services::list_strategies`],
+    /// [`Services::aem_groups`]). The register is organisation-wide (strategies are set per
+    /// model); with a site, the AEM equipment list is the site's.
+    async fn survey_strategies(
+        &self,
+        p: &Principal,
+        site: Option<SiteId>,
+    ) -> ServiceResult<(StrategiesSection, Option<Covered>)> {
+        let mut out = StrategiesSection {
             heading: HEADING_STRATEGIES.into(),
             available: false,
-            note: Some("Maintenance strategies are not yet recorded in this installation.".into()),
+            note: None,
             strategies: Vec::new(),
             aem: Vec::new(),
+            aem_equipment: Vec::new(),
+        };
+        if !p.can(Action::ReadInventory) {
+            out.note = Some("Your role may not read the maintenance strategies.".into());
+            return Ok((out, None));
+        }
+        let mut covered = Covered::default();
+        for v in self.list_strategies(p).await? {
+            let r = &v.record;
+            match r.target {
+                htm_domain::strategy::StrategyTarget::Model(m) => covered.models.insert(m),
+                htm_domain::strategy::StrategyTarget::Asset(a) => covered.assets.insert(a),
+            };
+            let line = StrategyLine {
+                id: r.id,
+                applies_to: v.label.clone(),
+                level: match r.target {
+                    htm_domain::strategy::StrategyTarget::Model(_) => "model".into(),
+                    htm_domain::strategy::StrategyTarget::Asset(_) => "asset".into(),
+                },
+                category: v.category.clone(),
+                strategy: r.strategy.label().into(),
+                aem_group: r.aem_group.clone(),
+                interval_months: r.alt_interval_months,
+                rationale: r.rationale.clone(),
+                approved_by: r.decided_by.clone(),
+                approved_at: r.decided_at,
+                signatures: v.signatures.iter().map(signature_text).collect(),
+            };
+            if r.strategy == htm_domain::strategy::MaintenanceStrategy::Aem {
+                out.aem.push(line.clone());
+            }
+            out.strategies.push(line);
+        }
+        let site_assets: Option<std::collections::HashSet<String>> = match site {
+            Some(_) => {
+                let rows = self.survey_asset_list(site, SurveyAssetSet::All, usize::MAX).await?;
+                Some(rows.into_iter().map(|r| r.asset_tag).collect())
+            }
+            None => None,
+        };
+        for g in self.aem_groups(p).await? {
+            for m in g.members {
+                if site_assets.as_ref().is_some_and(|s| !s.contains(&m.asset_tag)) {
+                    continue;
+                }
+                out.aem_equipment.push(AemEquipment {
+                    asset_tag: m.asset_tag,
+                    aem_group: g.name.clone(),
+                    strategy_id: m.strategy_id,
+                    approved_at: m.approved_at,
+                });
+            }
+        }
+        out.available = true;
+        out.note = Some(
+            "Equipment whose model and asset have no approved strategy follows the manufacturer's recommendations \
+             (CMS S&C 14-07-Hospital default)."
+                .into(),
+        );
+        Ok((out, Some(covered)))
+    }
+
+    /// Active assets with no approved strategy of their own nor of their model.
+    async fn survey_no_strategy_gap(&self, site: Option<SiteId>, covered: &Covered) -> ServiceResult<InventoryGap> {
+        let by_model = self.store.survey_active_assets_by_model(site).await?;
+        let mut count: i64 = by_model.iter().filter(|(m, _)| !covered.models.contains(m)).map(|(_, n)| n).sum();
+        let departments = match site {
+            Some(s) => Some(self.site_departments(s).await?),
+            None => None,
+        };
+        for a in &covered.assets {
+            let asset = self.store.get_asset(*a).await?;
+            let here = departments.as_ref().is_none_or(|ds| ds.contains(&asset.department.id));
+            if here && asset.status.is_active() && !covered.models.contains(&asset.model.id) {
+                count -= 1;
+            }
+        }
+        let uncovered_models = by_model.iter().filter(|(m, _)| !covered.models.contains(m)).count();
+        Ok(InventoryGap {
+            key: "no_strategy".into(),
+            label: "Active assets without an approved maintenance strategy (own or model's)".into(),
+            count,
+            assets: Vec::new(),
+            note: Some(format!(
+                "{uncovered_models} device model(s) in use have no approved strategy; their equipment follows the \
+                 manufacturer's recommendations by default (section 3)."
+            )),
         })
     }
 
-    /// Section 6, from the incidents area. TO BE WIRED: see the module docs.
+    /// Section 6, from the incidents area ([`Services::list_incidents`]): the incidents that
+    /// occurred from the first day of the 12 months to `to`; with a site, those of its
+    /// departments.
     async fn survey_incidents(
         &self,
-        _p: &Principal,
-        _site: Option<SiteId>,
-        _from: Date,
-        _to: Date,
+        p: &Principal,
+        site: Option<SiteId>,
+        from: Date,
+        to: Date,
     ) -> ServiceResult<IncidentsSection> {
-        Ok(IncidentsSection {
-            heading: HEADING_INCIDENTS.into(),
-            available: false,
-            note: Some("Incidents are not yet recorded in this installation.".into()),
-            incidents: Vec::new(),
-        })
+        let mut out =
+            IncidentsSection { heading: HEADING_INCIDENTS.into(), available: false, note: None, incidents: Vec::new() };
+        if !p.can(Action::ReadIncidents) {
+            out.note = Some("Your role may not read incident reports.".into());
+            return Ok(out);
+        }
+        let departments = match site {
+            Some(s) => Some(self.site_departments(s).await?),
+            None => None,
+        };
+        for i in self.list_incidents(p, from, to).await? {
+            if let Some(ds) = &departments
+                && !i.department_id.is_some_and(|d| ds.contains(&d))
+            {
+                continue;
+            }
+            let reportable = match i.mdr_reportable {
+                None => "not yet decided".to_string(),
+                Some(false) => format!("not reportable{}", by(i.mdr_decision_by.as_deref())),
+                Some(true) => match (&i.mdr_reported_to, &i.mdr_reported_at) {
+                    (Some(to), Some(at)) => format!(
+                        "reportable: reported to {} on {}{}{}",
+                        to.label(),
+                        at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                        i.mdr_report_number.as_deref().map(|n| format!(" (report {n})")).unwrap_or_default(),
+                        by(i.mdr_decision_by.as_deref())
+                    ),
+                    _ => format!("reportable: NOT YET REPORTED{}", by(i.mdr_decision_by.as_deref())),
+                },
+            };
+            out.incidents.push(IncidentLine {
+                reference: i.number.clone(),
+                occurred_on: Some(i.occurred_at.to_zoned(jiff::tz::TimeZone::UTC).date()),
+                asset_tag: i.asset_tag.clone(),
+                summary: format!("{} ({})", i.what_happened, i.severity.label()),
+                status: i.status.label().into(),
+                reportable,
+            });
+        }
+        out.available = true;
+        out.note = Some(format!(
+            "Device-related incidents that occurred from {from} to {to} (Safe Medical Devices Act; 21 CFR 803)."
+        ));
+        Ok(out)
     }
 }

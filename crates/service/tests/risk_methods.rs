@@ -217,3 +217,41 @@ async fn every_designation_records_who_decided_when_and_why() {
         assert!(audit.iter().any(|e| e.reason.as_deref() == Some("Used on the neonatal transport ventilator")));
     }
 }
+
+#[tokio::test]
+async fn a_csv_import_records_the_overrides_it_sets_with_the_imports_reason() {
+    for db in stores().await {
+        let shop = shop(db.store.clone()).await;
+        let csv = "asset_tag,manufacturer,model_number,department_cost_center,high_risk_override,life_support_override\n\
+                   PUMP-301,BD,8015,6100,no,\n\
+                   PUMP-302,BD,8015,6100,,\n";
+        assert_eq!(shop.s.import_assets_csv(&shop.sys, csv.as_bytes()).await.unwrap(), 2, "{}", db.name);
+        let a = shop.s.get_asset_by_tag(&shop.sys, "PUMP-301").await.unwrap();
+        let h = shop.s.asset_designations(&shop.tech, a.id).await.unwrap();
+        assert_eq!(
+            (h[0].target, h[0].designated, h[0].reason.as_str()),
+            (RiskTarget::Asset(a.id), Some(false), "asset import")
+        );
+        assert_eq!(h.len(), 2, "the override and the model's initial designation");
+        let b = shop.s.get_asset_by_tag(&shop.sys, "PUMP-302").await.unwrap();
+        let h = shop.s.asset_designations(&shop.tech, b.id).await.unwrap();
+        assert_eq!(h.len(), 1, "no override: only the model's designation");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_hospital_records_one_system_designation_per_flagged_model() {
+    // SQLite only: the seed path is the same SQL on both back ends and the demo test covers both.
+    let db = htm_test_support::sqlite().await;
+    let s = htm_service::Services::new(db.store.clone(), Default::default());
+    s.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+    s.seed_demo(jiff::civil::date(2026, 11, 21)).await.unwrap();
+    let p = htm_service::Principal::system();
+    let page = s.list_assets(&p, &Default::default(), htm_domain::page::PageRequest::first(500)).await.unwrap();
+    let a = page.items.iter().find(|a| a.life_support).expect("the demo has life-support equipment");
+    let h = s.asset_designations(&p, a.id).await.unwrap();
+    let kinds: Vec<&str> = h.iter().map(|d| d.designation.as_str()).collect();
+    assert!(kinds.contains(&"life_support") && kinds.contains(&"high_risk"), "{h:?}");
+    assert!(h.iter().all(|d| d.reason.starts_with("initial designation of the seeded dataset")), "{h:?}");
+    assert!(h.iter().all(|d| matches!(d.target, RiskTarget::Model(_))));
+}

@@ -2,6 +2,8 @@
 //! closing a work order need the signer's password, the signature is bound to the signed content,
 //! and no edit of the database forges one without `htm audit verify` failing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use htm_domain::audit::ChainBreak;
 use htm_domain::ids::*;
 use htm_domain::signature::{SignatureBreak, SignatureMeaning};

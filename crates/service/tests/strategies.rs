@@ -351,6 +351,7 @@ async fn a_rising_failure_rate_flags_the_group_and_a_stable_one_is_not() {
         assert_eq!((q2.pms_done, q2.failures_at_pm, q2.failures_between_pms, q2.incidents), (2, 1, 1, 0));
         assert_eq!(q2.device_years, 2.49);
         assert_eq!(q2.failure_rate, Some(0.8));
+        assert_eq!(g.judged_period.as_deref(), Some("2025-Q2"));
         assert!(g.return_to_manufacturer);
         assert_eq!(g.reasons.len(), 1, "{:?}", g.reasons);
         assert!(g.reasons[0].contains("above the baseline 0.20"), "{}", g.reasons[0]);

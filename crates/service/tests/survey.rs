@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use htm_domain::asset::AssetStatus;
+use htm_domain::incident::{NewIncident, Severity};
 use htm_domain::page::PageRequest;
 use htm_domain::pm::Month;
+use htm_domain::strategy::{AemCriteria, MaintenanceStrategy, StrategyProposal, StrategyTarget};
 use htm_service::survey::SurveyOptions;
 use htm_service::{Principal, ServiceError, Services};
 use htm_store::AssetFilter;
@@ -19,6 +21,54 @@ async fn the_demo_hospitals_pack_agrees_with_the_pm_compliance_report() {
         let s = Services::new(db.store.clone(), Default::default());
         s.seed_demo(today).await.unwrap();
         let p = Principal::system();
+        // A manager approves (signs) an AEM strategy for a model that may have one, and an
+        // incident is reported on one of its assets.
+        let mgr = Principal { user: s.login("mgarcia", htm_service::demo::DEMO_PASSWORD, "api").await.unwrap().user };
+        let assets = s.list_assets(&p, &AssetFilter::default(), PageRequest::first(400)).await.unwrap().items;
+        let mut chosen = None;
+        for a in assets.iter().filter(|a| a.status == AssetStatus::InService) {
+            let target = StrategyTarget::Model(a.model.id);
+            let e = s.strategy_eligibility(&mgr, target, MaintenanceStrategy::Aem).await.unwrap();
+            if e.refusals.is_empty() {
+                chosen = Some((a.clone(), target));
+                break;
+            }
+        }
+        let (aem_asset, target) = chosen.expect("a demo model may go on AEM");
+        let criteria = AemCriteria {
+            use_and_harm: "General ward use; harm from a failure is unlikely".into(),
+            failure_consequences: "Low: failures are evident to the user".into(),
+            backup_availability: "Spare units in the equipment library".into(),
+            incident_history: "No incidents in 3 years".into(),
+            maintenance_requirements: "Visual inspection and functional check".into(),
+        };
+        let proposal = StrategyProposal {
+            strategy: MaintenanceStrategy::Aem,
+            rationale: "Three years without a failure found at PM".into(),
+            aem_group: Some("Survey test group".into()),
+            alt_interval_months: Some(24),
+            alt_procedure_code: None,
+            criteria: Some(criteria),
+        };
+        let rec = s.propose_strategy(&mgr, target, proposal).await.unwrap();
+        s.approve_strategy(&mgr, rec.id, Some(htm_service::demo::DEMO_PASSWORD)).await.unwrap();
+        let incident = s
+            .create_incident(
+                &mgr,
+                NewIncident {
+                    asset_id: Some(aem_asset.id),
+                    department_id: None,
+                    occurred_at: "2026-10-05T14:00:00Z".parse().unwrap(),
+                    what_happened: "Alarm did not sound during a check".into(),
+                    accessories: None,
+                    severity: Severity::NoHarm,
+                    sequestered: true,
+                    sequestered_items: Some("Device and power cord".into()),
+                },
+                true,
+            )
+            .await
+            .unwrap();
         let pack = s.survey_pack(&p, SurveyOptions { site: None, as_of: Some(today) }).await.unwrap();
         let name = db.name;
 
@@ -106,6 +156,37 @@ async fn the_demo_hospitals_pack_agrees_with_the_pm_compliance_report() {
             assert!(one.inventory.total <= inv.total);
         }
         assert_eq!(sum, pack.pm_completion.total.scheduled, "{name}: sites add up");
+
+        // Strategies with their signed approval, the AEM list, and the incident.
+        let st = &pack.strategies;
+        assert!(st.available, "{name}");
+        let line = st.strategies.iter().find(|l| l.id == rec.id).expect("the approved strategy is listed");
+        assert_eq!(line.rationale, "Three years without a failure found at PM");
+        assert!(
+            line.signatures.iter().any(|t| t.starts_with("Signed by Maria Garcia — ") && t.ends_with(" UTC")),
+            "{:?}",
+            line.signatures
+        );
+        assert!(st.aem.iter().any(|l| l.id == rec.id), "{name}");
+        assert!(
+            st.aem_equipment.iter().any(|a| a.asset_tag == aem_asset.asset_tag && a.aem_group == "Survey test group")
+        );
+        let no_strategy = inv.gaps.iter().find(|g| g.key == "no_strategy").expect("the strategy gap");
+        let of_model = s
+            .list_assets(
+                &p,
+                &AssetFilter { model_id: Some(aem_asset.model.id), ..Default::default() },
+                PageRequest::first(1000),
+            )
+            .await
+            .unwrap()
+            .items;
+        let on_model = of_model.iter().filter(|a| a.status.is_active()).count() as i64;
+        assert_eq!(no_strategy.count, inv.active - on_model, "{name}: every other active asset has no strategy");
+        assert!(pack.incidents.available, "{name}");
+        let i = pack.incidents.incidents.iter().find(|i| i.reference == incident.number).expect("the incident");
+        assert_eq!(i.asset_tag.as_deref(), Some(aem_asset.asset_tag.as_str()));
+        assert_eq!(i.reportable, "not yet decided");
 
         // JSON carries the contract fields.
         let json = serde_json::to_value(&pack).unwrap();

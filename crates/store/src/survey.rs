@@ -6,7 +6,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use htm_domain::asset::AssetStatus;
-use htm_domain::ids::{AssetId, SiteId, WorkOrderId};
+use htm_domain::ids::{AssetId, ModelId, SiteId, WorkOrderId};
 use htm_domain::pm::{PmStanding, ScheduleBasis};
 use htm_domain::work_order::WorkOrderStatus;
 use jiff::Timestamp;
@@ -39,6 +39,8 @@ pub enum SurveyGap {
 /// Which assets a survey list holds (active assets only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SurveyAssetSet {
+    /// Every active asset.
+    All,
     /// High-risk, life support included.
     HighRisk,
     LifeSupport,
@@ -139,6 +141,8 @@ pub struct SurveyMissingAsset {
 #[async_trait]
 pub trait SurveyStore: Send + Sync {
     async fn survey_inventory_counts(&self, site: Option<SiteId>) -> StoreResult<SurveyInventoryCounts>;
+    /// The number of active assets of each device model.
+    async fn survey_active_assets_by_model(&self, site: Option<SiteId>) -> StoreResult<Vec<(ModelId, i64)>>;
     /// A keyset page of assets of a set, in asset-tag order (case-insensitive), after the tag
     /// `after`.
     async fn survey_assets(

@@ -8,8 +8,7 @@ mod survey_impl {
         SurveyOverduePm, SurveyPmException, SurveySchedule, SurveyStore,
     };
 
-    const HIGH_RISK: &str =
-        "(COALESCE(a.high_risk_override, m.high_risk) = TRUE OR COALESCE(a.life_support_override, m.life_support) = TRUE)";
+    const HIGH_RISK: &str = "(COALESCE(a.high_risk_override, m.high_risk) = TRUE OR COALESCE(a.life_support_override, m.life_support) = TRUE)";
     const LIFE_SUPPORT: &str = "COALESCE(a.life_support_override, m.life_support) = TRUE";
     const ACTIVE: &str = "a.status NOT IN ('retired', 'disposed')";
     const OPEN: &str = "('open', 'assigned', 'in_progress', 'on_hold')";
@@ -41,6 +40,7 @@ mod survey_impl {
 
     fn set_condition(set: SurveyAssetSet) -> &'static str {
         match set {
+            SurveyAssetSet::All => "1 = 1",
             SurveyAssetSet::HighRisk => HIGH_RISK,
             SurveyAssetSet::LifeSupport => LIFE_SUPPORT,
             SurveyAssetSet::Gap(SurveyGap::NoLocation) => "a.location_id IS NULL",
@@ -56,8 +56,7 @@ mod survey_impl {
             Some(interval_months) => Some(SurveySchedule {
                 interval_months,
                 basis: get_enum(r, "basis", ScheduleBasis::parse)?,
-                anchor: any_date(r, "anchor_date")?
-                    .ok_or_else(|| sqlx::Error::ColumnNotFound("anchor_date".into()))?,
+                anchor: any_date(r, "anchor_date")?.ok_or_else(|| sqlx::Error::ColumnNotFound("anchor_date".into()))?,
             }),
             None => None,
         };
@@ -84,7 +83,8 @@ mod survey_impl {
         async fn survey_inventory_counts(&self, site: Option<SiteId>) -> StoreResult<SurveyInventoryCounts> {
             let mut c = self.pool.acquire().await?;
             let site_cond = if site.is_some() { format!(" WHERE {}", at_site(1)) } else { String::new() };
-            let sql = format!("SELECT a.status, COUNT(*) AS n FROM assets a{site_cond} GROUP BY a.status ORDER BY a.status");
+            let sql =
+                format!("SELECT a.status, COUNT(*) AS n FROM assets a{site_cond} GROUP BY a.status ORDER BY a.status");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             if let Some(s) = site {
                 q = q.bind(s.0);
@@ -113,6 +113,19 @@ mod survey_impl {
             out.no_pm_schedule = r.try_get("no_schedule")?;
             out.no_risk_assessment = r.try_get("no_risk")?;
             Ok(out)
+        }
+
+        async fn survey_active_assets_by_model(&self, site: Option<SiteId>) -> StoreResult<Vec<(ModelId, i64)>> {
+            let site_cond = if site.is_some() { format!(" AND {}", at_site(1)) } else { String::new() };
+            let sql = format!(
+                "SELECT a.model_id, COUNT(*) AS n FROM assets a WHERE {ACTIVE}{site_cond} GROUP BY a.model_id ORDER BY a.model_id"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            if let Some(s) = site {
+                q = q.bind(s.0);
+            }
+            let rows = q.fetch_all(&self.pool).await?;
+            rows.iter().map(|r| Ok((ModelId(r.try_get("model_id")?), r.try_get("n")?))).collect()
         }
 
         async fn survey_assets(
@@ -199,7 +212,8 @@ mod survey_impl {
                     if standing == PmStanding::CompletedOnTime {
                         continue;
                     }
-                    let due_date = get_od(&r, "due_date")?.ok_or_else(|| sqlx::Error::ColumnNotFound("due_date".into()))?;
+                    let due_date =
+                        get_od(&r, "due_date")?.ok_or_else(|| sqlx::Error::ColumnNotFound("due_date".into()))?;
                     found.push((
                         SurveyPmException {
                             id: WorkOrderId(r.try_get("id")?),

@@ -333,6 +333,26 @@ async fn the_asset_page_lists_documents_and_uploads_them() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
         let (_, asset) = setup(&services).await;
+        let tech_p = {
+            let router = htm_web::router(htm_web::AppState::new(services.clone()));
+            services.authenticate(&login(&router, "bmet1").await).await.unwrap()
+        };
+        let wo = services
+            .create_work_order(
+                &tech_p,
+                htm_domain::work_order::NewWorkOrder {
+                    wo_type: htm_domain::work_order::WorkOrderType::Repair,
+                    priority: htm_domain::work_order::Priority::Normal,
+                    asset_id: Some(htm_domain::ids::AssetId(asset)),
+                    problem: "Occlusion alarm".into(),
+                    requester_contact: None,
+                    assigned_to: None,
+                    vendor_id: None,
+                    due_date: None,
+                },
+            )
+            .await
+            .unwrap();
         let router = htm_web::router(htm_web::AppState::new(services));
         // Sign in to the UI.
         let r = send(
@@ -399,5 +419,22 @@ async fn the_asset_page_lists_documents_and_uploads_them() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.bytes, pdf("certificate"));
         assert!(r.header(header::CONTENT_DISPOSITION).starts_with("attachment"));
+
+        // The work-order page has the section and its form, posting to the work order.
+        let r = send(
+            &router,
+            Request::get(format!("/work-orders/{}", wo.id))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.text().contains("id=\"documents\"")
+                && r.text().contains(&format!("action=\"/work-orders/{}/documents\"", wo.id)),
+            "{}",
+            r.text()
+        );
     }
 }

@@ -152,5 +152,24 @@ async fn strategies_over_the_api() {
         assert_eq!(s, StatusCode::FORBIDDEN);
         let set = app.ok("PUT", "/api/v1/aem-settings", &admin, Some(set)).await;
         assert_eq!((set["min_completed_pms"].as_i64(), set["version"].as_i64()), (Some(3), Some(2)));
+
+        let (_, doc) = call_json(&app.router, "GET", "/api/v1/openapi.json", None, None).await;
+        for p in [
+            "/models/{id}/strategy",
+            "/assets/{id}/strategy",
+            "/strategies",
+            "/strategies/{id}",
+            "/strategies/{id}/approve",
+            "/strategies/{id}/reject",
+            "/strategy-eligibility",
+            "/models/{id}/aem-flags",
+            "/reports/aem",
+            "/aem-settings",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+        }
+        for schema in ["StrategyProposal", "StrategyView", "AemReport", "AemGroupReport", "AemSettings", "Refusal"] {
+            assert!(doc["components"]["schemas"].get(schema).is_some(), "schema {schema}");
+        }
     }
 }

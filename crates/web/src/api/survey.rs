@@ -78,10 +78,9 @@ pub async fn survey_pack(
     let wants_pdf = match q.format.as_deref().map(str::trim) {
         Some("pdf") => true,
         Some("json") => false,
-        Some("") | None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("application/pdf")),
+        Some("") | None => {
+            headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/pdf"))
+        }
         Some(other) => return Err(ApiError::bad_request(format!("format '{other}' is not json or pdf"))),
     };
     let pack = state.services.survey_pack(&p, o).await?;

@@ -82,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{id}/usage/readings", post(usage::record))
         .route("/assets/{id}/usage/trigger", post(usage::set_trigger))
         .route("/strategies", get(strategies::page).post(strategies::propose))
+        .route("/strategies/model-flags", post(strategies::save_model_flags))
         .route("/strategies/{id}/approve", post(strategies::approve))
         .route("/strategies/{id}/reject", post(strategies::reject))
         .route("/reports/aem", get(strategies::report))

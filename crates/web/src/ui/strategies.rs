@@ -333,6 +333,39 @@ pub async fn reject(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FlagsForm {
+    csrf: String,
+    model_id: String,
+    imaging_radiologic: Option<String>,
+    medical_laser: Option<String>,
+    other_rule_requires_oem: Option<String>,
+    other_rule_citation: String,
+}
+
+/// Sets a model's rule designations (imaging, laser, another rule requires the OEM's).
+pub async fn save_model_flags(State(state): State<AppState>, user: WebUser, Form(f): Form<FlagsForm>) -> Response {
+    let layout = Layout::new(Some(&user), "strategies", Flash(None));
+    if user.check_csrf(&f.csrf).is_err() {
+        return csrf_refused(layout);
+    }
+    let Some(model) = parse_id(f.model_id.trim()) else {
+        return redirect_with("/strategies", "error", "Choose a model.");
+    };
+    let flags = htm_domain::strategy::ModelAemFlags {
+        imaging_radiologic: f.imaging_radiologic.is_some(),
+        medical_laser: f.medical_laser.is_some(),
+        other_rule_requires_oem: f.other_rule_requires_oem.is_some(),
+        other_rule_citation: opt(&f.other_rule_citation),
+    };
+    match state.services.set_model_aem_flags(&user.principal, ModelId(model), flags).await {
+        Ok(_) => redirect_with("/strategies", "ok", "Rule designations saved."),
+        Err(e @ ServiceError::Validation(_)) => redirect_with("/strategies", "error", &e.to_string()),
+        Err(e) => service_error_page(layout, &e),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // AEM monitoring
 
@@ -361,6 +394,8 @@ pub struct GroupReport {
     pub members: usize,
     pub approved: String,
     pub flagged: bool,
+    /// The quarter judged.
+    pub judged: String,
     pub reasons: Vec<String>,
     pub baseline: PeriodRow,
     pub periods: Vec<PeriodRow>,
@@ -425,6 +460,7 @@ pub async fn report(State(state): State<AppState>, user: WebUser, flash: Flash, 
             members: g.members,
             approved: view::ts(g.approved_at),
             flagged: g.return_to_manufacturer,
+            judged: g.judged_period.clone().unwrap_or_default(),
             reasons: g.reasons.clone(),
             baseline: period_row(&g.baseline),
             periods: g.periods.iter().map(period_row).collect(),

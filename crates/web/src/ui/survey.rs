@@ -166,15 +166,19 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
         t.total = g.count as usize;
         inv_tables.push(t);
     }
-    let risk_headers = ["Asset tag", "Model", "Department", "Location", "Status", "Life support", "Last PM", "Next due"];
+    let risk_headers =
+        ["Asset tag", "Model", "Department", "Location", "Status", "Life support", "Last PM", "Next due"];
     let hr = &p.high_risk;
     let st = &p.strategies;
     let strategy_rows = |list: &[htm_service::survey::StrategyLine]| -> Vec<Vec<ViewCell>> {
         list.iter()
             .map(|s| {
                 vec![
-                    strong(&s.applies_to),
-                    c(&s.strategy),
+                    strong(format!("{} ({}, {})", s.applies_to, s.level, s.category)),
+                    c(match &s.aem_group {
+                        Some(g) => format!("{}; group {g}", s.strategy),
+                        None => s.strategy.clone(),
+                    }),
                     c(s.interval_months.map(|m| format!("{m} months")).unwrap_or_default()),
                     c(&s.rationale),
                     if s.signatures.is_empty() {
@@ -194,12 +198,33 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
     let mut st_tables = Vec::new();
     if st.available {
         st_tables.push(
-            ViewTable::new("survey-strategies", "Strategies with rationale (EP4, EP5)", &strategy_headers, "No maintenance strategy is recorded.")
-                .rows(strategy_rows(&st.strategies).into_iter()),
+            ViewTable::new(
+                "survey-strategies",
+                "Strategies with rationale (EP4, EP5)",
+                &strategy_headers,
+                "No maintenance strategy is recorded.",
+            )
+            .rows(strategy_rows(&st.strategies).into_iter()),
         );
         st_tables.push(
-            ViewTable::new("survey-aem", "Equipment on alternate equipment maintenance, AEM (EP6)", &strategy_headers, "No equipment is on an AEM program.")
-                .rows(strategy_rows(&st.aem).into_iter()),
+            ViewTable::new(
+                "survey-aem",
+                "Equipment on alternate equipment maintenance, AEM (EP6)",
+                &strategy_headers,
+                "No equipment is on an AEM program.",
+            )
+            .rows(strategy_rows(&st.aem).into_iter()),
+        );
+        st_tables.push(
+            ViewTable::new(
+                "survey-aem-equipment",
+                format!("Assets on AEM, by group (EP6): {}", st.aem_equipment.len()),
+                &["Asset tag", "AEM group", "Strategy record", "Approved"],
+                "No asset is on AEM.",
+            )
+            .rows(st.aem_equipment.iter().map(|a| {
+                vec![strong(&a.asset_tag), c(&a.aem_group), c(format!("#{}", a.strategy_id)), c(utc(a.approved_at))]
+            })),
         );
     }
     let pm = &p.pm_completion;
@@ -281,7 +306,17 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
                 ViewTable::new(
                     "survey-pm-months",
                     "PM completion by month (on time / due)",
-                    &["Month", "All", "All: rate", "High-risk", "High-risk: rate", "Life support", "Life support: rate", "Other", "Other: rate"],
+                    &[
+                        "Month",
+                        "All",
+                        "All: rate",
+                        "High-risk",
+                        "High-risk: rate",
+                        "Life support",
+                        "Life support: rate",
+                        "Other",
+                        "Other: rate",
+                    ],
                     "",
                 )
                 .rows(month_rows.into_iter()),
@@ -305,8 +340,16 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
                         c(if e.life_support { "yes" } else { "" }),
                         c(&e.standing_label),
                         match &e.follow_up {
-                            Some(f) if f.work_order == e.work_order => c(format!("{} (this work order): {}", f.work_order, f.status)),
-                            Some(f) => c(format!("{} {} opened {}: {}", f.work_order, f.wo_type.replace('_', " "), f.opened_on, f.status)),
+                            Some(f) if f.work_order == e.work_order => {
+                                c(format!("{} (this work order): {}", f.work_order, f.status))
+                            }
+                            Some(f) => c(format!(
+                                "{} {} opened {}: {}",
+                                f.work_order,
+                                f.wo_type.replace('_', " "),
+                                f.opened_on,
+                                f.status
+                            )),
                             None => bad("none"),
                         },
                     ]
@@ -321,7 +364,17 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
                 ViewTable::new(
                     "survey-overdue-pms",
                     format!("Open PMs past their compliance window ({})", od.overdue_pms.len()),
-                    &["Work order", "Asset tag", "Model", "Department", "Risk", "Due", "Window ended", "Status", "Days overdue"],
+                    &[
+                        "Work order",
+                        "Asset tag",
+                        "Model",
+                        "Department",
+                        "Risk",
+                        "Due",
+                        "Window ended",
+                        "Status",
+                        "Days overdue",
+                    ],
                     "None: no PM is overdue.",
                 )
                 .rows(od.overdue_pms.iter().map(|o| {
@@ -346,7 +399,16 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
                 ViewTable::new(
                     "survey-missing",
                     format!("Assets reported missing: unable to locate ({})", od.missing_assets.len()),
-                    &["Asset tag", "Model", "Department", "High-risk", "Unable to locate PMs", "Last unable to locate PM", "On", "Open work orders"],
+                    &[
+                        "Asset tag",
+                        "Model",
+                        "Department",
+                        "High-risk",
+                        "Unable to locate PMs",
+                        "Last unable to locate PM",
+                        "On",
+                        "Open work orders",
+                    ],
                     "None: no asset is reported missing.",
                 )
                 .rows(od.missing_assets.iter().map(|m| {
@@ -372,7 +434,14 @@ fn sections(p: &SurveyPack) -> Vec<ViewSection> {
                     ViewTable::new(
                         "survey-incident-list",
                         format!("Incidents ({})", inc.incidents.len()),
-                        &["Reference", "Occurred", "Asset", "What happened", "Status", "Reportable (MDR) / reported by"],
+                        &[
+                            "Reference",
+                            "Occurred",
+                            "Asset",
+                            "What happened",
+                            "Status",
+                            "Reportable (MDR) / reported by",
+                        ],
                         "No incident was recorded in the period.",
                     )
                     .rows(inc.incidents.iter().map(|i| {
@@ -408,7 +477,12 @@ pub async fn page(State(state): State<AppState>, user: WebUser, flash: Flash, Qu
     let layout = Layout::new(Some(&user), "survey_pack", flash);
     let o = match options(&f) {
         Ok(o) => o,
-        Err(m) => return service_error_page(layout, &htm_service::ServiceError::Validation(vec![htm_domain::FieldError::new("as_of", m)])),
+        Err(m) => {
+            return service_error_page(
+                layout,
+                &htm_service::ServiceError::Validation(vec![htm_domain::FieldError::new("as_of", m)]),
+            );
+        }
     };
     let pack = match state.services.survey_pack(&user.principal, o).await {
         Ok(p) => p,
@@ -418,7 +492,10 @@ pub async fn page(State(state): State<AppState>, user: WebUser, flash: Flash, Qu
     let hr_ok = pm.high_risk.completion_rate.is_none_or(|r| r >= 100.0);
     let qs = query_string(&f);
     let summary = vec![
-        ("Assets on the inventory".to_string(), c(format!("{} ({} active)", pack.inventory.total, pack.inventory.active))),
+        (
+            "Assets on the inventory".to_string(),
+            c(format!("{} ({} active)", pack.inventory.total, pack.inventory.active)),
+        ),
         (
             "High-risk / life-support assets".to_string(),
             c(format!("{} / {}", pack.inventory.high_risk, pack.inventory.life_support)),
@@ -458,7 +535,12 @@ pub async fn pdf(State(state): State<AppState>, user: WebUser, flash: Flash, Que
     let layout = Layout::new(Some(&user), "survey_pack", flash);
     let o = match options(&f) {
         Ok(o) => o,
-        Err(m) => return service_error_page(layout, &htm_service::ServiceError::Validation(vec![htm_domain::FieldError::new("as_of", m)])),
+        Err(m) => {
+            return service_error_page(
+                layout,
+                &htm_service::ServiceError::Validation(vec![htm_domain::FieldError::new("as_of", m)]),
+            );
+        }
     };
     let pack = match state.services.survey_pack(&user.principal, o).await {
         Ok(p) => p,
