@@ -21,7 +21,7 @@
 //! `Lot`, `Lots`, `Lot No.`, `Lot Number(s)`, `Lot #`, `Serial`, `Serial No.`, `Serial Number(s)`,
 //! `SN`, `S/N` (optionally followed by `:`), a list of identifiers separated by `,`, `;` or `and`,
 //! where an identifier holds at least one digit. A range is `A - B`, `A to B`, `A through B`,
-//! `A thru B`, or one token `A-B` whose halves are all digits of equal length with A < B; both
+//! `A thru B`, or one token `A-B` whose two halves have equal length and end in digits with A < B; both
 //! ends must share the same non-numeric prefix (`SN1000 - SN1500`). The list ends at the first
 //! word that is neither (e.g. `Ref`). Anything else stays text for a person to read.
 //!
@@ -247,6 +247,15 @@ impl NewAlert {
             ..RecallRecord::default()
         })
     }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportSummary {
+    pub inserted: u32,
+    pub updated: u32,
+    pub unchanged: u32,
 }
 
 /// The number of a hand-entered alert: `ALERT-2026-0001`.
@@ -738,7 +747,7 @@ pub fn parse_code_info(text: &str) -> CodeLists {
             let halves: Vec<&str> = w.split('-').collect();
             let item = if halves.len() == 2
                 && halves[0].len() == halves[1].len()
-                && halves.iter().all(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit()))
+                && halves.iter().all(|h| h.bytes().last().is_some_and(|b| b.is_ascii_digit()))
             {
                 make_range(halves[0], halves[1]).unwrap_or(CodeItem::Single { value: w.clone() })
             } else {
@@ -774,6 +783,21 @@ pub struct AssetFacts {
     pub serial: Option<String>,
     pub lot: Option<String>,
     pub status: Option<AssetStatus>,
+}
+
+/// What matching needs to know about one device model (to choose whose assets to look at).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ModelFacts {
+    pub model_id: i64,
+    pub manufacturer: String,
+    pub model_number: String,
+    pub product_code: Option<String>,
+}
+
+/// Whether a model's assets can match at all: they need the same company (or a UDI-DI, looked up
+/// separately). Cheap; used to choose which assets to load.
+pub fn model_may_match(r: &PreparedRecall, m: &ModelFacts, aliases: &AliasTable) -> bool {
+    !r.companies.is_empty() && aliases.companies(&m.manufacturer).iter().any(|c| r.companies.contains(c))
 }
 
 /// A recall prepared once for matching against many assets.

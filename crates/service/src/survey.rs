@@ -879,3 +879,73 @@ impl Services {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use htm_domain::asset::AssetStatus;
+    use htm_domain::ids::AssetId;
+    use htm_domain::pm::ScheduleBasis;
+    use htm_store::SurveySchedule;
+    use jiff::civil::date;
+
+    fn row(
+        open: Option<Date>,
+        latest: Option<Date>,
+        last_pm: Option<Date>,
+        s: Option<SurveySchedule>,
+    ) -> SurveyAssetRow {
+        SurveyAssetRow {
+            id: AssetId(1),
+            asset_tag: "BME-1".into(),
+            status: AssetStatus::InService,
+            manufacturer: "BD".into(),
+            model_number: "8015".into(),
+            model_name: "PC unit".into(),
+            department: "ICU".into(),
+            location: None,
+            high_risk: true,
+            life_support: false,
+            last_pm: last_pm,
+            open_pm_due: open,
+            latest_pm_due: latest,
+            schedule: s,
+        }
+    }
+
+    fn fixed(interval: i32, anchor: Date) -> Option<SurveySchedule> {
+        Some(SurveySchedule { interval_months: interval, basis: ScheduleBasis::Fixed, anchor })
+    }
+
+    #[test]
+    fn next_due_is_the_open_pm_else_the_schedules_next_date_after_the_latest_pm() {
+        let as_of = date(2026, 11, 21);
+        // An open (overdue) PM wins.
+        let r = row(Some(date(2026, 10, 31)), Some(date(2026, 10, 31)), None, fixed(6, date(2025, 4, 30)));
+        assert_eq!(next_due(&r, as_of), Some(date(2026, 10, 31)));
+        // Semi-annual from April: the October PM is done, the next is in April.
+        let r = row(None, Some(date(2026, 10, 31)), Some(date(2026, 10, 12)), fixed(6, date(2025, 4, 30)));
+        assert_eq!(next_due(&r, as_of), Some(date(2027, 4, 30)));
+        // Due this month but not yet opened: this month's date.
+        let r = row(None, Some(date(2025, 11, 30)), None, fixed(12, date(2024, 11, 30)));
+        assert_eq!(next_due(&r, as_of), Some(date(2026, 11, 30)));
+        // Floating: one interval after the last completion.
+        let floating =
+            Some(SurveySchedule { interval_months: 12, basis: ScheduleBasis::Floating, anchor: date(2024, 3, 1) });
+        let r = row(None, Some(date(2026, 3, 31)), Some(date(2026, 3, 20)), floating);
+        assert_eq!(next_due(&r, as_of), Some(date(2027, 3, 20)));
+        // No schedule and nothing open: nothing is due.
+        assert_eq!(next_due(&row(None, None, None, None), as_of), None);
+    }
+
+    #[test]
+    fn twelve_months_add_up_with_the_domain_rate() {
+        let mut total = PmCounts::default();
+        for (s, on_time) in [(10, 9), (20, 20)] {
+            add(&mut total, &PmCounts { scheduled: s, completed_on_time: on_time, ..Default::default() });
+        }
+        assert_eq!((total.scheduled, total.completed_on_time, total.completion_rate), (30, 29, Some(96.7)));
+        assert_eq!(previous_month(Month::parse("2026-01").unwrap()).to_string(), "2025-12");
+        assert_eq!(next_month(Month::parse("2025-12").unwrap()).to_string(), "2026-01");
+    }
+}

@@ -30,6 +30,7 @@ mod document;
 mod incident;
 mod postgres;
 mod qualifications;
+mod recall;
 mod repair_analytics;
 mod risk;
 mod risk_methods;
@@ -45,6 +46,7 @@ pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
 pub use document::{DocumentContent, DocumentStore};
 pub use incident::*;
 pub use qualifications::*;
+pub use recall::*;
 pub use repair_analytics::*;
 pub use risk::*;
 pub use risk_methods::*;
@@ -196,6 +198,7 @@ pub trait Store:
     + BulkStore
     + TestEquipmentStore
     + QualificationStore
+    + RecallStore
     + RepairAnalyticsStore
 {
     fn backend(&self) -> Backend;

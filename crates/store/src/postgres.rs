@@ -79,3 +79,4 @@ include!("strategy_sql.rs");
 include!("bulk_sql.rs");
 include!("test_equipment_sql.rs");
 include!("qualifications_sql.rs");
+include!("recall_sql.rs");

@@ -10,8 +10,8 @@ pub mod qualifications;
 pub mod repair_analytics;
 pub mod risk;
 pub mod risk_methods;
-pub mod survey;
 pub mod strategies;
+pub mod survey;
 pub mod test_equipment;
 pub mod usage;
 

@@ -1,0 +1,82 @@
+//! Recalls, hand-entered alerts and their matches to assets (see `htm_domain::recall`). Every
+//! change is audited; an import that changes nothing writes nothing.
+
+use crate::{ChangeContext, StoreResult};
+use async_trait::async_trait;
+use htm_domain::page::{Page, PageRequest};
+use htm_domain::recall::{
+    AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass, RecallId, RecallMatch, RecallMatchId,
+    RecallRecord, RecallSource,
+};
+use htm_domain::work_order::NewWorkOrder;
+
+/// Filters for the recall list (newest first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecallFilter {
+    pub class: Option<RecallClass>,
+    /// `Some(true)`: not closed; `Some(false)`: closed.
+    pub open: Option<bool>,
+    pub source: Option<RecallSource>,
+}
+
+/// What re-matching one recall did to its undecided candidates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub added: u32,
+    pub updated: u32,
+    pub removed: u32,
+}
+
+/// A decision on a match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchDecision {
+    pub to: MatchStatus,
+    pub note: Option<String>,
+    /// For a confirmation: the recall-action work order to open in the same transaction.
+    pub work_order: Option<NewWorkOrder>,
+}
+
+/// Most assets one matching query returns.
+pub const MAX_MATCHING_ASSETS: usize = 200_000;
+
+#[async_trait]
+pub trait RecallStore: Send + Sync {
+    /// Inserts new recalls and updates changed ones (each record is overlaid on the stored one:
+    /// fields the file does not carry keep their value), in one transaction. Identical records
+    /// are left untouched and write no audit event.
+    async fn import_recalls(&self, ctx: &ChangeContext, records: &[RecallRecord]) -> StoreResult<ImportSummary>;
+    /// Records a hand-entered alert, numbered `ALERT-YYYY-NNNN` (audited).
+    async fn insert_alert(&self, ctx: &ChangeContext, record: &RecallRecord) -> StoreResult<Recall>;
+    async fn get_recall(&self, id: RecallId) -> StoreResult<Recall>;
+    async fn find_recall(&self, number: &str) -> StoreResult<Option<Recall>>;
+    /// Keyset page, newest (highest id) first.
+    async fn list_recalls(&self, filter: &RecallFilter, page: PageRequest) -> StoreResult<Page<Recall>>;
+    /// Open (not closed) recalls with id above `after`, in id order, at most `limit`.
+    async fn open_recalls_after(&self, after: Option<RecallId>, limit: u32) -> StoreResult<Vec<Recall>>;
+    /// The matches of these recalls (with their action work order's number and status).
+    async fn recall_matches(&self, recalls: &[RecallId]) -> StoreResult<Vec<RecallMatch>>;
+    async fn get_recall_match(&self, id: RecallMatchId) -> StoreResult<RecallMatch>;
+    /// Every device model with its manufacturer's name (models are few; assets are not).
+    async fn matching_models(&self) -> StoreResult<Vec<ModelFacts>>;
+    /// The assets (not disposed) of these models or with these UDI device identifiers, through
+    /// the model and UDI-DI indexes; at most [`MAX_MATCHING_ASSETS`].
+    async fn matching_assets(&self, model_ids: &[i64], udi_dis: &[String]) -> StoreResult<Vec<AssetFacts>>;
+    /// Makes a recall's undecided candidates equal `proposals` (adds, updates, removes, audited);
+    /// decided matches are kept as they are.
+    async fn sync_recall_candidates(
+        &self,
+        ctx: &ChangeContext,
+        recall: RecallId,
+        proposals: &[MatchProposal],
+    ) -> StoreResult<SyncSummary>;
+    /// Records a decision (checked by `htm_domain::recall::check_decision` against the current
+    /// status); a confirmation opens its work order in the same transaction.
+    async fn decide_recall_match(
+        &self,
+        ctx: &ChangeContext,
+        id: RecallMatchId,
+        decision: &MatchDecision,
+    ) -> StoreResult<RecallMatch>;
+    /// Closes a recall if the closure rule holds (re-checked in the transaction).
+    async fn close_recall(&self, ctx: &ChangeContext, id: RecallId) -> StoreResult<Recall>;
+}

@@ -1,0 +1,574 @@
+// Recalls, alerts and recall matches: `include!`d by sqlite.rs and postgres.rs after common.rs.
+
+mod recall_impl {
+    use super::*;
+    use crate::{MAX_MATCHING_ASSETS, MatchDecision, RecallFilter, RecallStore, SyncSummary};
+    use htm_domain::recall::{
+        self as recall_rules, AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass,
+        RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallRecord, RecallSource,
+    };
+
+    /// How many ids one `IN (…)` list binds.
+    const CHUNK: usize = 500;
+
+    fn json_list(v: &[String]) -> String {
+        serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+    }
+
+    fn get_list(r: &DbRow, c: &str) -> Result<Vec<String>, sqlx::Error> {
+        let s: String = r.try_get(c)?;
+        serde_json::from_str(&s).map_err(|e| sqlx::Error::Decode(format!("{c}: {e}").into()))
+    }
+
+    fn recall_from(r: &DbRow) -> Result<Recall, sqlx::Error> {
+        Ok(Recall {
+            id: RecallId(r.try_get("id")?),
+            source: get_enum(r, "source", RecallSource::parse)?,
+            record: RecallRecord {
+                number: r.try_get("number")?,
+                event_number: r.try_get("event_number")?,
+                recall_class: get_oenum(r, "recall_class", RecallClass::parse)?,
+                device_class: r.try_get("device_class")?,
+                fda_status: r.try_get("fda_status")?,
+                recalling_firm: r.try_get("recalling_firm")?,
+                product_codes: get_list(r, "product_codes")?,
+                k_numbers: get_list(r, "k_numbers")?,
+                device_name: r.try_get("device_name")?,
+                product_description: r.try_get("product_description")?,
+                code_info: r.try_get("code_info")?,
+                reason: r.try_get("reason")?,
+                root_cause: r.try_get("root_cause")?,
+                action: r.try_get("action")?,
+                initiated_on: get_od(r, "initiated_on")?,
+                posted_on: get_od(r, "posted_on")?,
+                terminated_on: get_od(r, "terminated_on")?,
+            },
+            closed_at: get_ots(r, "closed_at")?,
+            closed_by: r.try_get("closed_by")?,
+            created_at: get_ts(r, "created_at")?,
+            updated_at: get_ts(r, "updated_at")?,
+            version: r.try_get("version")?,
+        })
+    }
+
+    const MATCH_SELECT: &str = "SELECT m.*, r.number AS recall_number, a.asset_tag AS asset_tag, \
+         w.number AS wo_number, w.status AS wo_status FROM recall_matches m \
+         JOIN recalls r ON r.id = m.recall_id JOIN assets a ON a.id = m.asset_id \
+         LEFT JOIN work_orders w ON w.id = m.work_order_id";
+
+    fn match_from(r: &DbRow) -> Result<RecallMatch, sqlx::Error> {
+        let confidence: i64 = r.try_get("confidence")?;
+        Ok(RecallMatch {
+            id: RecallMatchId(r.try_get("id")?),
+            recall_id: RecallId(r.try_get("recall_id")?),
+            recall_number: r.try_get("recall_number")?,
+            asset_id: r.try_get("asset_id")?,
+            asset_tag: r.try_get("asset_tag")?,
+            confidence: u8::try_from(confidence.clamp(0, 100)).unwrap_or(0),
+            reasons: get_list(r, "reasons")?,
+            status: get_enum(r, "status", MatchStatus::parse)?,
+            decided_by: r.try_get("decided_by")?,
+            decided_at: get_ots(r, "decided_at")?,
+            note: r.try_get("note")?,
+            work_order_id: r.try_get("work_order_id")?,
+            work_order_number: r.try_get("wo_number")?,
+            work_order_status: r.try_get("wo_status")?,
+            version: r.try_get("version")?,
+        })
+    }
+
+    async fn fetch_recall(conn: &mut DbConn, id: RecallId) -> StoreResult<Recall> {
+        let row = sqlx::query("SELECT * FROM recalls WHERE id = $1").bind(id.0).fetch_optional(&mut *conn).await?;
+        match row {
+            Some(r) => Ok(recall_from(&r)?),
+            None => Err(StoreError::NotFound(format!("recall {id}"))),
+        }
+    }
+
+    async fn find_by_number(conn: &mut DbConn, number: &str) -> StoreResult<Option<Recall>> {
+        let row =
+            sqlx::query("SELECT * FROM recalls WHERE number = $1").bind(number).fetch_optional(&mut *conn).await?;
+        Ok(row.as_ref().map(recall_from).transpose()?)
+    }
+
+    async fn fetch_matches_of(conn: &mut DbConn, recalls: &[RecallId]) -> StoreResult<Vec<RecallMatch>> {
+        let mut out = Vec::new();
+        for chunk in recalls.chunks(CHUNK) {
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(MATCH_SELECT);
+            qb.push(" WHERE m.recall_id IN (");
+            let mut sep = qb.separated(", ");
+            for r in chunk {
+                sep.push_bind(r.0);
+            }
+            qb.push(") ORDER BY m.recall_id, m.confidence DESC, m.id");
+            let rows = qb.build().fetch_all(&mut *conn).await?;
+            for r in &rows {
+                out.push(match_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn fetch_match(conn: &mut DbConn, id: RecallMatchId) -> StoreResult<RecallMatch> {
+        let sql = format!("{MATCH_SELECT} WHERE m.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *conn).await?;
+        match row {
+            Some(r) => Ok(match_from(&r)?),
+            None => Err(StoreError::NotFound(format!("recall match {id}"))),
+        }
+    }
+
+    async fn write_product_codes(conn: &mut DbConn, id: RecallId, codes: &[String]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM recall_product_codes WHERE recall_id = $1").bind(id.0).execute(&mut *conn).await?;
+        let mut seen = std::collections::HashSet::new();
+        for c in codes.iter().filter(|c| seen.insert(c.as_str())) {
+            sqlx::query("INSERT INTO recall_product_codes (recall_id, product_code) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(c)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_recall_tx(
+        conn: &mut DbConn,
+        ctx: &ChangeContext,
+        source: RecallSource,
+        rec: &RecallRecord,
+    ) -> StoreResult<Recall> {
+        let row = sqlx::query(
+            "INSERT INTO recalls (number, source, event_number, recall_class, device_class, fda_status, recalling_firm, \
+             firm_normalized, product_codes, k_numbers, device_name, product_description, code_info, reason, root_cause, \
+             action, initiated_on, posted_on, terminated_on, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, 1) \
+             RETURNING id",
+        )
+        .bind(&rec.number)
+        .bind(source.as_str())
+        .bind(&rec.event_number)
+        .bind(rec.recall_class.map(RecallClass::as_str))
+        .bind(&rec.device_class)
+        .bind(&rec.fda_status)
+        .bind(&rec.recalling_firm)
+        .bind(rec.recalling_firm.as_deref().map(recall_rules::normalize_firm))
+        .bind(json_list(&rec.product_codes))
+        .bind(json_list(&rec.k_numbers))
+        .bind(&rec.device_name)
+        .bind(&rec.product_description)
+        .bind(&rec.code_info)
+        .bind(&rec.reason)
+        .bind(&rec.root_cause)
+        .bind(&rec.action)
+        .bind(od(rec.initiated_on))
+        .bind(od(rec.posted_on))
+        .bind(od(rec.terminated_on))
+        .bind(t(ctx.at))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_db_err)?;
+        let id = RecallId(row.try_get("id")?);
+        write_product_codes(conn, id, &rec.product_codes).await?;
+        let created = fetch_recall(conn, id).await?;
+        append_audit(conn, ctx, "create", "recall", id.to_string(), None, Some(snapshot(&created))).await?;
+        Ok(created)
+    }
+
+    async fn update_recall_tx(conn: &mut DbConn, ctx: &ChangeContext, before: &Recall, rec: &RecallRecord) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE recalls SET event_number = $1, recall_class = $2, device_class = $3, fda_status = $4, \
+             recalling_firm = $5, firm_normalized = $6, product_codes = $7, k_numbers = $8, device_name = $9, \
+             product_description = $10, code_info = $11, reason = $12, root_cause = $13, action = $14, \
+             initiated_on = $15, posted_on = $16, terminated_on = $17, updated_at = $18, version = version + 1 \
+             WHERE id = $19 AND version = $20",
+        )
+        .bind(&rec.event_number)
+        .bind(rec.recall_class.map(RecallClass::as_str))
+        .bind(&rec.device_class)
+        .bind(&rec.fda_status)
+        .bind(&rec.recalling_firm)
+        .bind(rec.recalling_firm.as_deref().map(recall_rules::normalize_firm))
+        .bind(json_list(&rec.product_codes))
+        .bind(json_list(&rec.k_numbers))
+        .bind(&rec.device_name)
+        .bind(&rec.product_description)
+        .bind(&rec.code_info)
+        .bind(&rec.reason)
+        .bind(&rec.root_cause)
+        .bind(&rec.action)
+        .bind(od(rec.initiated_on))
+        .bind(od(rec.posted_on))
+        .bind(od(rec.terminated_on))
+        .bind(t(ctx.at))
+        .bind(before.id.0)
+        .bind(before.version)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Stale(format!("recall {} changed meanwhile", before.record.number)));
+        }
+        write_product_codes(conn, before.id, &rec.product_codes).await?;
+        let after = fetch_recall(conn, before.id).await?;
+        append_audit(
+            conn,
+            ctx,
+            "update",
+            "recall",
+            before.id.to_string(),
+            Some(snapshot(before)),
+            Some(snapshot(&after)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn match_snapshot(recall: RecallId, asset: i64, confidence: u8, reasons: &[String], status: MatchStatus) -> String {
+        snapshot(&serde_json::json!({
+            "recall_id": recall.0,
+            "asset_id": asset,
+            "confidence": confidence,
+            "reasons": reasons,
+            "status": status.as_str(),
+        }))
+    }
+
+    fn facts_from(r: &DbRow) -> Result<AssetFacts, sqlx::Error> {
+        let serial: Option<String> = r.try_get("serial_number")?;
+        let udi_serial: Option<String> = r.try_get("udi_serial")?;
+        Ok(AssetFacts {
+            asset_id: r.try_get("id")?,
+            asset_tag: r.try_get("asset_tag")?,
+            model_id: r.try_get("model_id")?,
+            manufacturer: r.try_get("manufacturer")?,
+            model_number: r.try_get("model_number")?,
+            product_code: r.try_get("fda_product_code")?,
+            k_number: None,
+            udi_di: r.try_get("udi_di")?,
+            serial: serial.or(udi_serial),
+            lot: r.try_get("udi_lot")?,
+            status: Some(get_enum(r, "status", AssetStatus::parse)?),
+        })
+    }
+
+    const FACTS_SELECT: &str = "SELECT a.id, a.asset_tag, a.model_id, a.serial_number, a.udi_serial, a.udi_di, \
+         a.udi_lot, a.status, dm.model_number, dm.fda_product_code, mf.name AS manufacturer FROM assets a \
+         JOIN device_models dm ON dm.id = a.model_id JOIN manufacturers mf ON mf.id = dm.manufacturer_id \
+         WHERE a.status <> 'disposed' AND ";
+
+    #[async_trait]
+    impl RecallStore for Impl {
+        async fn import_recalls(&self, ctx: &ChangeContext, records: &[RecallRecord]) -> StoreResult<ImportSummary> {
+            let mut tx = begin_write(&self.pool).await?;
+            let mut s = ImportSummary::default();
+            for rec in records {
+                match find_by_number(&mut tx, &rec.number).await? {
+                    None => {
+                        insert_recall_tx(&mut tx, ctx, RecallSource::Openfda, rec).await?;
+                        s.inserted += 1;
+                    }
+                    Some(existing) => {
+                        let merged = existing.record.overlay(rec);
+                        if merged == existing.record {
+                            s.unchanged += 1;
+                        } else {
+                            update_recall_tx(&mut tx, ctx, &existing, &merged).await?;
+                            s.updated += 1;
+                        }
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(s)
+        }
+
+        async fn insert_alert(&self, ctx: &ChangeContext, record: &RecallRecord) -> StoreResult<Recall> {
+            let mut tx = begin_write(&self.pool).await?;
+            let year = ctx.at.to_zoned(jiff::tz::TimeZone::UTC).year();
+            let seq: i64 = sqlx::query(
+                "INSERT INTO alert_counters (year, last_seq) VALUES ($1, 1) ON CONFLICT (year) \
+                 DO UPDATE SET last_seq = alert_counters.last_seq + 1 RETURNING last_seq",
+            )
+            .bind(i64::from(year))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("last_seq")?;
+            let rec = RecallRecord { number: recall_rules::format_alert_number(year, seq), ..record.clone() };
+            let created = insert_recall_tx(&mut tx, ctx, RecallSource::Manual, &rec).await?;
+            tx.commit().await?;
+            Ok(created)
+        }
+
+        async fn get_recall(&self, id: RecallId) -> StoreResult<Recall> {
+            let mut c = self.pool.acquire().await?;
+            fetch_recall(&mut c, id).await
+        }
+
+        async fn find_recall(&self, number: &str) -> StoreResult<Option<Recall>> {
+            let mut c = self.pool.acquire().await?;
+            find_by_number(&mut c, number).await
+        }
+
+        async fn list_recalls(&self, f: &RecallFilter, page: PageRequest) -> StoreResult<Page<Recall>> {
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM recalls WHERE 1 = 1");
+            if let Some(after) = page.after {
+                qb.push(" AND id < ").push_bind(after);
+            }
+            if let Some(c) = f.class {
+                qb.push(" AND recall_class = ").push_bind(c.as_str());
+            }
+            match f.open {
+                Some(true) => {
+                    qb.push(" AND closed_at IS NULL");
+                }
+                Some(false) => {
+                    qb.push(" AND closed_at IS NOT NULL");
+                }
+                None => {}
+            }
+            if let Some(s) = f.source {
+                qb.push(" AND source = ").push_bind(s.as_str());
+            }
+            qb.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+            let rows = qb.build().fetch_all(&self.pool).await?;
+            let items = rows.iter().map(recall_from).collect::<Result<Vec<_>, _>>()?;
+            Ok(Page::from_rows(items, page.limit, |r| r.id.0))
+        }
+
+        async fn open_recalls_after(&self, after: Option<RecallId>, limit: u32) -> StoreResult<Vec<Recall>> {
+            let rows = sqlx::query(
+                "SELECT * FROM recalls WHERE closed_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after.map_or(0, |a| a.0))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows.iter().map(recall_from).collect::<Result<Vec<_>, _>>()?)
+        }
+
+        async fn recall_matches(&self, recalls: &[RecallId]) -> StoreResult<Vec<RecallMatch>> {
+            let mut c = self.pool.acquire().await?;
+            fetch_matches_of(&mut c, recalls).await
+        }
+
+        async fn get_recall_match(&self, id: RecallMatchId) -> StoreResult<RecallMatch> {
+            let mut c = self.pool.acquire().await?;
+            fetch_match(&mut c, id).await
+        }
+
+        async fn matching_models(&self) -> StoreResult<Vec<ModelFacts>> {
+            let rows = sqlx::query(
+                "SELECT dm.id, dm.model_number, dm.fda_product_code, mf.name AS manufacturer FROM device_models dm \
+                 JOIN manufacturers mf ON mf.id = dm.manufacturer_id ORDER BY dm.id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(ModelFacts {
+                    model_id: r.try_get("id")?,
+                    manufacturer: r.try_get("manufacturer")?,
+                    model_number: r.try_get("model_number")?,
+                    product_code: r.try_get("fda_product_code")?,
+                });
+            }
+            Ok(out)
+        }
+
+        async fn matching_assets(&self, model_ids: &[i64], udi_dis: &[String]) -> StoreResult<Vec<AssetFacts>> {
+            let mut c = self.pool.acquire().await?;
+            let mut out: Vec<AssetFacts> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for chunk in model_ids.chunks(CHUNK) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new(FACTS_SELECT);
+                qb.push("a.model_id IN (");
+                let mut sep = qb.separated(", ");
+                for m in chunk {
+                    sep.push_bind(*m);
+                }
+                qb.push(")");
+                for r in &qb.build().fetch_all(&mut *c).await? {
+                    let f = facts_from(r)?;
+                    if seen.insert(f.asset_id) {
+                        out.push(f);
+                    }
+                }
+                if out.len() > MAX_MATCHING_ASSETS {
+                    return Err(invalid("assets", format!("more than {MAX_MATCHING_ASSETS} assets to match at once")));
+                }
+            }
+            for chunk in udi_dis.chunks(CHUNK) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new(FACTS_SELECT);
+                qb.push("a.udi_di IN (");
+                let mut sep = qb.separated(", ");
+                for d in chunk {
+                    sep.push_bind(d.clone());
+                }
+                qb.push(")");
+                for r in &qb.build().fetch_all(&mut *c).await? {
+                    let f = facts_from(r)?;
+                    if seen.insert(f.asset_id) {
+                        out.push(f);
+                    }
+                }
+            }
+            Ok(out)
+        }
+
+        async fn sync_recall_candidates(
+            &self,
+            ctx: &ChangeContext,
+            recall: RecallId,
+            proposals: &[MatchProposal],
+        ) -> StoreResult<SyncSummary> {
+            let mut tx = begin_write(&self.pool).await?;
+            let rows = sqlx::query(
+                "SELECT id, asset_id, confidence, reasons, status FROM recall_matches WHERE recall_id = $1",
+            )
+            .bind(recall.0)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut existing = std::collections::HashMap::new();
+            for r in &rows {
+                let asset: i64 = r.try_get("asset_id")?;
+                let id: i64 = r.try_get("id")?;
+                let conf: i64 = r.try_get("confidence")?;
+                let reasons = get_list(r, "reasons")?;
+                let status = get_enum(r, "status", MatchStatus::parse)?;
+                existing.insert(asset, (id, conf, reasons, status));
+            }
+            let mut s = SyncSummary::default();
+            let mut wanted = std::collections::HashSet::new();
+            for p in proposals {
+                wanted.insert(p.asset_id);
+                match existing.get(&p.asset_id) {
+                    Some((_, _, _, st)) if *st != MatchStatus::Candidate => {}
+                    Some((id, conf, reasons, st)) => {
+                        if *conf == i64::from(p.confidence) && *reasons == p.reasons {
+                            continue;
+                        }
+                        sqlx::query(
+                            "UPDATE recall_matches SET confidence = $1, reasons = $2, updated_at = $3, \
+                             version = version + 1 WHERE id = $4",
+                        )
+                        .bind(i64::from(p.confidence))
+                        .bind(json_list(&p.reasons))
+                        .bind(t(ctx.at))
+                        .bind(*id)
+                        .execute(&mut *tx)
+                        .await?;
+                        let before = match_snapshot(recall, p.asset_id, u8::try_from(*conf).unwrap_or(0), reasons, *st);
+                        let after = match_snapshot(recall, p.asset_id, p.confidence, &p.reasons, *st);
+                        append_audit(&mut tx, ctx, "update", "recall_match", id.to_string(), Some(before), Some(after))
+                            .await?;
+                        s.updated += 1;
+                    }
+                    None => {
+                        let r = sqlx::query(
+                            "INSERT INTO recall_matches (recall_id, asset_id, confidence, reasons, status, created_at, \
+                             updated_at, version) VALUES ($1, $2, $3, $4, 'candidate', $5, $5, 1) RETURNING id",
+                        )
+                        .bind(recall.0)
+                        .bind(p.asset_id)
+                        .bind(i64::from(p.confidence))
+                        .bind(json_list(&p.reasons))
+                        .bind(t(ctx.at))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_db_err)?;
+                        let id: i64 = r.try_get("id")?;
+                        let after = match_snapshot(recall, p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
+                        append_audit(&mut tx, ctx, "create", "recall_match", id.to_string(), None, Some(after)).await?;
+                        s.added += 1;
+                    }
+                }
+            }
+            for (asset, (id, conf, reasons, st)) in &existing {
+                if *st == MatchStatus::Candidate && !wanted.contains(asset) {
+                    sqlx::query("DELETE FROM recall_matches WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                    let before = match_snapshot(recall, *asset, u8::try_from(*conf).unwrap_or(0), reasons, *st);
+                    append_audit(&mut tx, ctx, "delete", "recall_match", id.to_string(), Some(before), None).await?;
+                    s.removed += 1;
+                }
+            }
+            tx.commit().await?;
+            Ok(s)
+        }
+
+        async fn decide_recall_match(
+            &self,
+            ctx: &ChangeContext,
+            id: RecallMatchId,
+            d: &MatchDecision,
+        ) -> StoreResult<RecallMatch> {
+            let mut tx = begin_write(&self.pool).await?;
+            let before = fetch_match(&mut tx, id).await?;
+            let recall = fetch_recall(&mut tx, before.recall_id).await?;
+            if recall.closed_at.is_some() {
+                return Err(invalid("status", format!("recall {} is closed", recall.record.number)));
+            }
+            recall_rules::check_decision(before.status, d.to, d.note.as_deref())?;
+            let wo = match (&d.work_order, d.to) {
+                (Some(n), MatchStatus::Confirmed) => Some(insert_work_order_tx(&mut tx, ctx, n, None).await?),
+                _ => None,
+            };
+            let done = sqlx::query(
+                "UPDATE recall_matches SET status = $1, decided_by = $2, decided_at = $3, note = COALESCE($4, note), \
+                 work_order_id = COALESCE($5, work_order_id), updated_at = $3, version = version + 1 \
+                 WHERE id = $6 AND version = $7",
+            )
+            .bind(d.to.as_str())
+            .bind(&ctx.actor)
+            .bind(t(ctx.at))
+            .bind(d.note.as_deref().map(str::trim))
+            .bind(wo.as_ref().map(|w| w.id.0))
+            .bind(id.0)
+            .bind(before.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Stale(format!("recall match {id} changed meanwhile")));
+            }
+            let after = fetch_match(&mut tx, id).await?;
+            append_audit(
+                &mut tx,
+                ctx,
+                d.to.as_str(),
+                "recall_match",
+                id.to_string(),
+                Some(snapshot(&before)),
+                Some(snapshot(&after)),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(after)
+        }
+
+        async fn close_recall(&self, ctx: &ChangeContext, id: RecallId) -> StoreResult<Recall> {
+            let mut tx = begin_write(&self.pool).await?;
+            let before = fetch_recall(&mut tx, id).await?;
+            if before.closed_at.is_some() {
+                return Err(invalid("status", format!("recall {} is already closed", before.record.number)));
+            }
+            let matches = fetch_matches_of(&mut tx, &[id]).await?;
+            RecallProgress::of(&matches).check_closable()?;
+            let done = sqlx::query(
+                "UPDATE recalls SET closed_at = $1, closed_by = $2, updated_at = $1, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(t(ctx.at))
+            .bind(&ctx.actor)
+            .bind(id.0)
+            .bind(before.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Stale(format!("recall {id} changed meanwhile")));
+            }
+            let after = fetch_recall(&mut tx, id).await?;
+            append_audit(&mut tx, ctx, "close", "recall", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after)))
+                .await?;
+            tx.commit().await?;
+            Ok(after)
+        }
+    }
+}
