@@ -794,10 +794,17 @@ pub struct ModelFacts {
     pub product_code: Option<String>,
 }
 
-/// Whether a model's assets can match at all: they need the same company (or a UDI-DI, looked up
-/// separately). Cheap; used to choose which assets to load.
+/// Whether a model's assets can reach the threshold through the manufacturer: the same company
+/// and the product code or the model number, or a lot/serial list that may add the rest. (Assets
+/// found by UDI-DI are looked up separately.) Cheap; used to choose which assets to load.
 pub fn model_may_match(r: &PreparedRecall, m: &ModelFacts, aliases: &AliasTable) -> bool {
-    !r.companies.is_empty() && aliases.companies(&m.manufacturer).iter().any(|c| r.companies.contains(c))
+    let same_company =
+        !r.companies.is_empty() && aliases.companies(&m.manufacturer).iter().any(|c| r.companies.contains(c));
+    same_company
+        && (m.product_code.as_deref().is_some_and(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc)))
+            || r.mentions_model(&m.model_number)
+            || !r.codes.serials.is_empty()
+            || !r.codes.lots.is_empty())
 }
 
 /// A recall prepared once for matching against many assets.

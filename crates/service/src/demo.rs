@@ -35,6 +35,7 @@ impl Services {
         let ctx = ChangeContext::system(self.now(), "demo hospital seeded");
         self.store.seed(&ctx, &data).await?;
         self.seed_demo_program(&data.models).await?;
+        self.seed_demo_incidents(&data).await?;
         Ok(DemoSummary {
             sites: data.sites.len(),
             departments: data.departments.len(),
@@ -43,6 +44,100 @@ impl Services {
             work_orders: data.work_orders.len(),
             users: data.users.iter().map(|u| (u.user.username.clone(), u.user.role.as_str().to_string())).collect(),
         })
+    }
+
+    /// A principal for a demo account (None if the account is missing).
+    async fn demo_principal(&self, username: &str) -> ServiceResult<Option<crate::Principal>> {
+        Ok(self.store.get_user_credentials(username).await?.map(|(user, _)| crate::Principal { user }))
+    }
+
+    /// Three device-related incidents of the last months, reported by a charge nurse and
+    /// investigated by the clinical engineer (TJC EC.02.04.01 EP 10; 21 CFR 803): one closed as a
+    /// use error, one under investigation and reported to the manufacturer, one just reported.
+    async fn seed_demo_incidents(&self, data: &htm_domain::seed::Dataset) -> ServiceResult<()> {
+        use htm_domain::incident::{IncidentPatch, MdrRecipient, NewIncident, Severity};
+        let (Some(nurse), Some(engineer)) = (self.demo_principal("ahernandez").await?, self.demo_principal("dchen").await?)
+        else {
+            return Ok(());
+        };
+        let asset_of = |category: &str| {
+            let model = data.models.iter().find(|m| m.category.starts_with(category))?;
+            data.assets.iter().find(|a| a.fields.model_id == model.id).map(|a| a.id)
+        };
+        let now = self.now();
+        let days_ago = |d: i64| now.checked_sub(jiff::SignedDuration::from_hours(24 * d)).unwrap_or(now);
+        let cases = [
+            (
+                "Infusion pump, large-volume",
+                62,
+                Severity::NoHarm,
+                "Pump alarmed 'free flow' during a medication infusion; the nurse clamped the line and replaced the pump. No harm.",
+                Some("Pump, administration set and its packaging"),
+            ),
+            (
+                "Defibrillator/monitor, manual",
+                20,
+                Severity::SeriousInjury,
+                "Defibrillator showed 'charge fault' and did not deliver a shock during a resuscitation; the backup unit from the next unit was used.",
+                Some("Defibrillator, battery, pads and the event log card"),
+            ),
+            (
+                "Hospital bed",
+                4,
+                Severity::MinorInjury,
+                "Side rail released while a person leaned on it; a minor bruise reported. Bed taken out of use.",
+                None,
+            ),
+        ];
+        for (category, ago, severity, what, sequestered) in cases {
+            let new = NewIncident {
+                asset_id: asset_of(category),
+                department_id: None,
+                occurred_at: days_ago(ago),
+                what_happened: what.into(),
+                accessories: None,
+                severity,
+                sequestered: sequestered.is_some(),
+                sequestered_items: sequestered.map(str::to_string),
+            };
+            let incident = self.create_incident(&nurse, new, false).await?;
+            match severity {
+                Severity::NoHarm => {
+                    let decided = IncidentPatch {
+                        version: incident.version,
+                        mdr_reportable: Some(false),
+                        mdr_rationale: Some("No death or serious injury; device performed to specification".into()),
+                        ..Default::default()
+                    };
+                    let i = self.update_incident(&engineer, incident.id, decided, false).await?;
+                    let findings = "Pump and set tested per the manufacturer's service manual: no fault found. \
+                                    The set had been loaded without closing the door clamp (use error, cause USE); \
+                                    in-service training given to the unit."
+                        .to_string();
+                    self.close_incident(&engineer, incident.id, i.version, Some(findings), false).await?;
+                }
+                Severity::SeriousInjury => {
+                    let reported = IncidentPatch {
+                        version: incident.version,
+                        findings: Some("Charge circuit fault code in the device log; sent to the manufacturer for analysis.".into()),
+                        mdr_reportable: Some(true),
+                        mdr_rationale: Some("Device may have contributed to a serious injury (21 CFR 803.3)".into()),
+                        ..Default::default()
+                    };
+                    let i = self.update_incident(&engineer, incident.id, reported, false).await?;
+                    let sent = IncidentPatch {
+                        version: i.version,
+                        mdr_reported_to: Some(MdrRecipient::Manufacturer),
+                        mdr_report_number: Some("MW-DEMO-0001".into()),
+                        mdr_reported_at: Some(now),
+                        ..Default::default()
+                    };
+                    self.update_incident(&engineer, incident.id, sent, false).await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The demo's equipment-management program, recorded through the real use cases by the

@@ -906,7 +906,7 @@ mod tests {
             location: None,
             high_risk: true,
             life_support: false,
-            last_pm: last_pm,
+            last_pm,
             open_pm_due: open,
             latest_pm_due: latest,
             schedule: s,
