@@ -107,12 +107,29 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Recalls and hazard alerts
+    Recalls {
+        #[command(subcommand)]
+        what: RecallsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecallsCommand {
+    /// Re-run matching of open recalls against the inventory and print the undecided candidates
+    Match {
+        /// Print a JSON list of {recall, asset_tag, confidence, reasons}
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
 enum ImportWhat {
     /// Import assets from a CSV file (columns: see the README)
     Assets { file: PathBuf },
+    /// Import openFDA device recall or device enforcement JSON (the API response as published)
+    Recalls { file: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -379,6 +396,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(htm_service::csv_assets::ImportError::Service(e)) => {
                     bail!("import failed, nothing was imported: {e}")
                 }
+            }
+        }
+        Command::Import { what: ImportWhat::Recalls { file } } => {
+            let s = open(&settings).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            match s.import_recalls(&Principal::system(), &bytes).await {
+                Ok(n) => println!("inserted {}, updated {}, unchanged {}", n.inserted, n.updated, n.unchanged),
+                Err(htm_service::ServiceError::Validation(fields)) => {
+                    for f in &fields {
+                        eprintln!("{}: {}: {}", file.display(), f.field, f.message);
+                    }
+                    eprintln!("{} problem(s) found; nothing was imported.", fields.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => bail!("import failed, nothing was imported: {e}"),
+            }
+        }
+        Command::Recalls { what: RecallsCommand::Match { json } } => {
+            let s = open(&settings).await?;
+            let candidates = s.match_recalls(&Principal::system()).await?;
+            if json {
+                let list: Vec<serde_json::Value> = candidates
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "recall": c.recall, "asset_tag": c.asset_tag,
+                            "confidence": c.confidence, "reasons": c.reasons,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for c in &candidates {
+                    println!("{}\t{}\t{}\t{}", c.recall, c.asset_tag, c.confidence, c.reasons.join("; "));
+                }
+                eprintln!("{} candidate match(es) to decide.", candidates.len());
             }
         }
         Command::Export { what: ExportWhat::Assets { format, out } } => {

@@ -10,7 +10,8 @@
 //!
 //! **Parsing** ([`parse_openfda`]) takes the JSON exactly as openFDA publishes it (the top-level
 //! `results` array, either endpoint's field names, unknown fields ignored) and reports every bad
-//! record as `results[i].field: why`; one bad record rejects the whole file.
+//! record as `results[i].field: why`; one bad record rejects the whole file. An enforcement record
+//! published without `recall_number` (FDA's documentation example) is keyed by [`event_key`].
 //!
 //! **Manufacturer names** ([`normalize_firm`]): case-folded, diacritics folded (ä → a),
 //! punctuation and repeated spaces collapsed, trailing legal-form words dropped (Inc., Corp.,
@@ -339,6 +340,14 @@ pub fn is_recall_number(s: &str) -> bool {
         && parts[1].bytes().chain(parts[2].bytes()).all(|b| b.is_ascii_digit())
 }
 
+/// The key of an enforcement record without a recall number: `EV-<event_id>-<first 8 hex digits
+/// of the SHA-256 of its product description>`.
+pub fn event_key(event_id: &str, product_description: &str) -> String {
+    use sha2::Digest;
+    let h = hex::encode(sha2::Sha256::digest(product_description.as_bytes()));
+    format!("EV-{}-{}", event_id.trim(), &h[..8])
+}
+
 /// Parses one openFDA device recall or device enforcement response (`{"meta":…, "results":[…]}`)
 /// into records, joining records with the same recall number. Every problem is reported as
 /// `results[i].field: why`; any problem rejects the whole file.
@@ -372,10 +381,19 @@ pub fn parse_openfda(bytes: &[u8]) -> Result<Vec<RecallRecord>, Vec<FieldError>>
 fn parse_one(obj: &serde_json::Map<String, Value>, i: usize, e: &mut Vec<FieldError>) -> Option<RecallRecord> {
     let before = e.len();
     // Recall endpoint: product_res_number; enforcement endpoint: recall_number.
-    let enforcement = !obj.contains_key("product_res_number") && obj.contains_key("recall_number");
+    let enforcement = !obj.contains_key("product_res_number")
+        && ["recall_number", "event_id", "classification", "report_date", "product_type"].iter().any(|k| obj.contains_key(*k));
     let key = if enforcement { "recall_number" } else { "product_res_number" };
-    let number = text(obj, i, key, e);
+    let mut number = text(obj, i, key, e);
     match &number {
+        // An enforcement record published without its recall number (FDA's own documentation
+        // example): keyed by its event and a digest of its product description, so a re-import
+        // finds it again.
+        None if enforcement && obj.contains_key("event_id") => {
+            let event = text(obj, i, "event_id", e).unwrap_or_default();
+            let desc = text(obj, i, "product_description", e).unwrap_or_default();
+            number = Some(event_key(&event, &desc));
+        }
         None => e.push(bad(i, key, "is required (product_res_number or recall_number)")),
         Some(n) if !is_recall_number(n) => e.push(bad(i, key, format!("'{n}' is not a recall number like Z-0359-2013"))),
         _ => {}
@@ -1126,12 +1144,11 @@ mod tests {
 
     #[test]
     fn parses_the_enforcement_record_and_its_dates() {
-        let v = parse_openfda(ENFORCEMENT_JSON.as_bytes());
-        // The published example has no recall_number: reported, not guessed.
-        let e = v.unwrap_err();
-        assert_eq!(e[0].field, "results[0].product_res_number");
+        // The published example has no recall_number: keyed by its event and description.
+        let r = &parse_openfda(ENFORCEMENT_JSON.as_bytes()).unwrap()[0];
+        assert!(r.number.starts_with("EV-62561-") && r.number.len() == 17, "{}", r.number);
         let fixed = ENFORCEMENT_JSON.replacen("\"status\"", "\"recall_number\": \"Z-2012-2012\", \"status\"", 1);
-        let r = &parse_openfda(fixed.as_bytes()).unwrap()[0];
+        assert_eq!(parse_openfda(fixed.as_bytes()).unwrap()[0].number, "Z-2012-2012");
         assert_eq!(r.recall_class, Some(RecallClass::II));
         assert_eq!(r.initiated_on, Some(jiff::civil::date(2012, 7, 16)));
         assert_eq!(r.posted_on, Some(jiff::civil::date(2012, 8, 15)));

@@ -35,6 +35,7 @@ impl Services {
         let ctx = ChangeContext::system(self.now(), "demo hospital seeded");
         self.store.seed(&ctx, &data).await?;
         self.seed_demo_program(&data.models).await?;
+        self.seed_demo_strategies(&data.models).await?;
         self.seed_demo_incidents(&data).await?;
         Ok(DemoSummary {
             sites: data.sites.len(),

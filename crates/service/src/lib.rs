@@ -22,6 +22,7 @@ pub mod permissions;
 pub mod pm;
 pub mod procedures;
 pub mod qualifications;
+pub mod recalls;
 pub mod repair_analytics;
 pub mod risk;
 pub mod risk_methods;

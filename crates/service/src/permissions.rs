@@ -52,6 +52,8 @@ pub enum Action {
     ApproveStrategy,
     /// Change the AEM program's settings (history minimum, return-to-manufacturer thresholds).
     ManageAemSettings,
+    /// Import recalls, enter alerts, run matching, decide matches (opens recall work orders), close recalls.
+    ManageRecalls,
 }
 
 use Action::*;
@@ -83,6 +85,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ProposeStrategy,
             ApproveStrategy,
             ManageAemSettings,
+            ManageRecalls,
         ],
     ),
     (
@@ -108,6 +111,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ProposeStrategy,
             ApproveStrategy,
             ManageAemSettings,
+            ManageRecalls,
         ],
     ),
     (
@@ -131,6 +135,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             InvestigateIncident,
             ProposeStrategy,
             ApproveStrategy,
+            ManageRecalls,
         ],
     ),
     (
@@ -242,6 +247,7 @@ fn describe(a: Action) -> &'static str {
         ProposeStrategy => "propose maintenance strategies",
         ApproveStrategy => "approve or reject maintenance strategies",
         ManageAemSettings => "change the AEM program's settings",
+        ManageRecalls => "manage recalls and alerts",
         InvestigateIncident => "investigate incidents or decide medical device reporting",
     }
 }

@@ -272,6 +272,12 @@ impl Services {
         Ok(self.store.close_recall(&self.ctx(p, None), id).await?)
     }
 
+    /// Open recalls per class (`None`: not classified), for the dashboard.
+    pub async fn open_recall_counts(&self, p: &Principal) -> ServiceResult<Vec<(Option<RecallClass>, u64)>> {
+        p.require(Action::ReadInventory)?;
+        Ok(self.store.open_recall_counts().await?)
+    }
+
     /// Finds a recall by its number (`Z-…` or `ALERT-…`).
     pub async fn find_recall(&self, p: &Principal, number: &str) -> ServiceResult<Option<Recall>> {
         p.require(Action::ReadInventory)?;

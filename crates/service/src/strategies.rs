@@ -478,3 +478,116 @@ impl Services {
         Ok(AemReport { from, to, settings, groups: out })
     }
 }
+
+/// The demo hospital's strategies: what a clinical engineer would have decided a year ago.
+struct DemoPlan {
+    category: &'static str,
+    strategy: MaintenanceStrategy,
+    rationale: &'static str,
+    group: Option<(&'static str, i32)>,
+    /// Days ago it was approved; `None`: still awaiting approval.
+    approved_days_ago: Option<i64>,
+}
+
+const DEMO_PLANS: &[DemoPlan] = &[
+    DemoPlan {
+        category: "Infusion pump, large-volume (LVP)",
+        strategy: MaintenanceStrategy::Aem,
+        rationale: "Three years of fleet history: PMs found no failure a yearly inspection would have prevented; \
+                    performance verification moves to every 18 months with battery checks at each cleaning.",
+        group: Some(("Large-volume infusion pumps", 18)),
+        approved_days_ago: Some(365),
+    },
+    DemoPlan {
+        category: "Hospital bed, medical-surgical (electric)",
+        strategy: MaintenanceStrategy::Aem,
+        rationale: "Failures are evident to users and reported at once; PMs found mostly wear of castors and \
+                    pendants. Inspection every 24 months.",
+        group: Some(("Med-surg beds", 24)),
+        approved_days_ago: Some(365),
+    },
+    DemoPlan {
+        category: "Electronic clinical thermometer",
+        strategy: MaintenanceStrategy::RunToFailure,
+        rationale: "Low-cost, low-risk; failure is evident and a spare is on every unit. Replaced on failure; \
+                    accuracy is checked by nursing against the reference thermometer.",
+        group: None,
+        approved_days_ago: Some(365),
+    },
+    DemoPlan {
+        category: "Wall diagnostic system (otoscope/ophthalmoscope)",
+        strategy: MaintenanceStrategy::NotInProgram,
+        rationale: "No patient-connected electrical parts beyond the handle; Fennigkoh-Smith EM below 12. \
+                    Kept on the inventory, repaired on demand.",
+        group: None,
+        approved_days_ago: Some(365),
+    },
+    DemoPlan {
+        category: "Sequential compression device (intermittent pneumatic compression)",
+        strategy: MaintenanceStrategy::Aem,
+        rationale: "Pressure drift found at PM is rare; proposing a 24-month interval with a pressure check at \
+                    each loan return.",
+        group: Some(("Compression devices", 24)),
+        approved_days_ago: None,
+    },
+];
+
+impl Services {
+    /// Seeds the demo hospital's maintenance strategies as the demo clinical engineer (`dchen`):
+    /// AEM for large-volume infusion pumps and med-surg beds and run to failure / not in program
+    /// for two low-risk device types, approved (and signed) a year ago, and one AEM proposal
+    /// awaiting approval. Each is checked against the rules first; one the rules refuse is left
+    /// out. Demo data: the approval signatures are written by the seed, not typed by a person.
+    pub(crate) async fn seed_demo_strategies(&self, models: &[htm_domain::catalog::DeviceModel]) -> ServiceResult<()> {
+        let Some((engineer, _)) = self.store.get_user_credentials("dchen").await? else { return Ok(()) };
+        let p = Principal { user: engineer.clone() };
+        let now = self.now();
+        let ctx = |days_ago: i64, reason: &str| htm_store::ChangeContext {
+            actor_id: Some(engineer.id),
+            actor: engineer.username.clone(),
+            at: now.checked_sub(jiff::SignedDuration::from_hours(24 * days_ago)).unwrap_or(now),
+            reason: Some(reason.to_string()),
+        };
+        let criteria = rules::AemCriteria {
+            use_and_harm: "Used by trained clinical staff on general wards; harm from a failure is uncommon and \
+                           usually limited to a delayed treatment."
+                .into(),
+            failure_consequences: "Failures are alarmed or evident; the device is swapped from the equipment pool."
+                .into(),
+            backup_availability: "Spare units in the central equipment pool around the clock.".into(),
+            incident_history: "No device-caused incidents with this or similar models in three years.".into(),
+            maintenance_requirements: "No calibration drift seen at PM; batteries and wear parts checked in use."
+                .into(),
+        };
+        for plan in DEMO_PLANS {
+            for m in models.iter().filter(|m| m.category == plan.category) {
+                let proposal = StrategyProposal {
+                    strategy: plan.strategy,
+                    rationale: plan.rationale.into(),
+                    aem_group: plan.group.map(|(g, _)| g.to_string()),
+                    alt_interval_months: plan.group.map(|(_, months)| months),
+                    alt_procedure_code: None,
+                    criteria: plan.group.map(|_| criteria.clone()),
+                }
+                .normalized()?;
+                let target = StrategyTarget::Model(m.id);
+                let e = self.strategy_eligibility(&p, target, proposal.strategy).await?;
+                if !e.refusals.is_empty() {
+                    tracing::warn!(model = %m.model_number, "demo strategy left out: {}", rules::refusal_message(proposal.strategy, &e.refusals));
+                    continue;
+                }
+                let proposed_ago = plan.approved_days_ago.map_or(3, |d| d + 14);
+                let rec = self
+                    .store
+                    .insert_strategy(&ctx(proposed_ago, "demo: strategy proposed"), target, &proposal)
+                    .await?;
+                if let Some(d) = plan.approved_days_ago {
+                    self.store
+                        .decide_strategy(&ctx(d, "demo: strategy approved"), rec.id, StrategyStatus::Approved, None)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

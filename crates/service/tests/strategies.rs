@@ -294,6 +294,23 @@ async fn approval_is_a_signature_and_sets_the_current_strategy() {
         assert_eq!(s.strategy_history(eng, StrategyTarget::Model(lvp)).await.unwrap().len(), 2);
 
         assert!(s.verify_audit().await.unwrap().is_ok());
+        // The approved (signed) strategy edited in the database: verification fails.
+        let sql = format!("UPDATE maintenance_strategies SET rationale = 'OEM says so' WHERE id = {}", p.id);
+        if db.name == "sqlite" {
+            let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+        }
+        assert_eq!(
+            s.verify_audit().await.unwrap(),
+            Err(htm_domain::audit::ChainBreak::Signature(htm_domain::signature::SignatureBreak::RecordEdited {
+                entity: format!("maintenance strategy {}", p.id)
+            })),
+            "{}",
+            db.name
+        );
     }
 }
 
@@ -374,5 +391,29 @@ async fn a_rising_failure_rate_flags_the_group_and_a_stable_one_is_not() {
         let r = s.aem_monitoring(&f.eng, date(2025, 1, 1), date(2025, 6, 30)).await.unwrap();
         assert!(r.groups[1].return_to_manufacturer);
         assert!(r.groups[1].reasons[0].contains("exceeds the limit of 0.30"), "{:?}", r.groups[1].reasons);
+    }
+}
+
+#[tokio::test]
+async fn the_demo_hospital_has_strategies_aem_groups_and_monitoring() {
+    for db in stores().await {
+        let s = htm_service::Services::new(db.store.clone(), Default::default());
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        s.seed_demo(today).await.unwrap();
+        let p = Principal::system();
+        let current = s.list_strategies(&p).await.unwrap();
+        let kinds: std::collections::BTreeSet<&str> = current.iter().map(|v| v.record.strategy.as_str()).collect();
+        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["aem", "not_in_program", "run_to_failure"], "{}", db.name);
+        assert!(current.iter().all(|v| v.signatures.len() == 1 && v.signatures[0].signer_username == "dchen"));
+        assert!(!s.proposed_strategies(&p).await.unwrap().is_empty(), "{}: a proposal awaits approval", db.name);
+        let groups = s.aem_groups(&p).await.unwrap();
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["Large-volume infusion pumps", "Med-surg beds"], "{}", db.name);
+        assert!(groups.iter().all(|g| !g.members.is_empty()));
+        let from = today.checked_sub(jiff::Span::new().days(364)).unwrap();
+        let r = s.aem_monitoring(&p, from, today).await.unwrap();
+        assert_eq!(r.groups.len(), 2);
+        assert!(r.groups.iter().all(|g| g.baseline.device_years > 0.0 && g.periods.len() >= 4), "{:?}", r.groups);
+        assert!(s.verify_audit().await.unwrap().is_ok());
     }
 }

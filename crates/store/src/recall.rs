@@ -77,6 +77,8 @@ pub trait RecallStore: Send + Sync {
         id: RecallMatchId,
         decision: &MatchDecision,
     ) -> StoreResult<RecallMatch>;
+    /// How many recalls are open, per recall class (`None`: not classified), for the dashboard.
+    async fn open_recall_counts(&self) -> StoreResult<Vec<(Option<RecallClass>, u64)>>;
     /// Closes a recall if the closure rule holds (re-checked in the transaction).
     async fn close_recall(&self, ctx: &ChangeContext, id: RecallId) -> StoreResult<Recall>;
 }

@@ -543,6 +543,21 @@ mod recall_impl {
             Ok(after)
         }
 
+        async fn open_recall_counts(&self) -> StoreResult<Vec<(Option<RecallClass>, u64)>> {
+            let rows = sqlx::query(
+                "SELECT recall_class, COUNT(*) AS n FROM recalls WHERE closed_at IS NULL GROUP BY recall_class \
+                 ORDER BY recall_class",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let n: i64 = r.try_get("n")?;
+                out.push((get_oenum(r, "recall_class", RecallClass::parse)?, u64::try_from(n).unwrap_or(0)));
+            }
+            Ok(out)
+        }
+
         async fn close_recall(&self, ctx: &ChangeContext, id: RecallId) -> StoreResult<Recall> {
             let mut tx = begin_write(&self.pool).await?;
             let before = fetch_recall(&mut tx, id).await?;

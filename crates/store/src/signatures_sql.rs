@@ -106,6 +106,7 @@ async fn signed_record_snapshot(conn: &mut DbConn, entity_type: &str, entity_id:
     let Ok(id) = entity_id.parse::<i64>() else { return Ok(None) };
     Ok(match entity_type {
         "work_order" => Some(snapshot(&fetch_work_order(conn, WorkOrderId(id)).await?)),
+        "maintenance_strategy" => Some(snapshot(&fetch_maintenance_strategy(conn, id).await?)),
         _ => None,
     })
 }

@@ -202,9 +202,14 @@ async fn signed_strategy_and_incident(s: &Services) -> (i64, String) {
         .await
         .unwrap()
         .items;
+    let existing: Vec<StrategyTarget> =
+        s.list_strategies(&mgr).await.unwrap().into_iter().map(|v| v.record.target).collect();
     let mut chosen = None;
     for a in assets.iter().filter(|a| a.status == AssetStatus::InService) {
         let target = StrategyTarget::Model(a.model.id);
+        if existing.contains(&target) {
+            continue;
+        }
         if s.strategy_eligibility(&mgr, target, MaintenanceStrategy::Aem).await.unwrap().refusals.is_empty() {
             chosen = Some((a.clone(), target));
             break;

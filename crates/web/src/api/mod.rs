@@ -7,6 +7,7 @@ pub mod esa_import;
 pub mod extract;
 pub mod incidents;
 pub mod qualifications;
+pub mod recalls;
 pub mod repair_analytics;
 pub mod risk;
 pub mod risk_methods;
@@ -119,6 +120,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(test_equipment::list_test_equipment))
         .merge(documents::routes())
         .merge(incidents::routes())
+        .merge(recalls::routes())
         .merge(strategies::routes())
         .split_for_parts();
     let mut doc = doc;

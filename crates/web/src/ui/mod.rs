@@ -15,6 +15,7 @@ mod documents;
 mod esa;
 mod esa_import;
 mod incidents;
+mod recalls;
 mod pm;
 mod pm_record;
 mod repair_analytics;
@@ -67,6 +68,11 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}", get(incidents::detail).post(incidents::investigate))
         .route("/incidents/{id}/close", post(incidents::close))
         .route("/incidents/{id}/work-orders", post(incidents::link))
+        .route("/recalls", get(recalls::list))
+        .route("/recalls/match", post(recalls::run_match))
+        .route("/recalls/{id}", get(recalls::detail))
+        .route("/recalls/{id}/close", post(recalls::close))
+        .route("/recall-matches/{id}/decide", post(recalls::decide))
         .route("/technicians", get(technicians::list))
         .route("/technicians/{id}", get(technicians::detail))
         .route("/technicians/{id}/qualifications", post(technicians::add))
