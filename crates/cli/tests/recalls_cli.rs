@@ -35,8 +35,10 @@ async fn import_recalls_then_match_prints_the_candidates_as_json() {
     let db = htm_test_support::sqlite().await;
     let s = Services::new(db.store.clone(), Default::default());
     let sys = Principal::system();
-    let site = s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
-    let b = s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
+    let site =
+        s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
+    let b =
+        s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
     let d = s
         .create_department(&sys, NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() })
         .await
@@ -61,9 +63,10 @@ async fn import_recalls_then_match_prints_the_candidates_as_json() {
         )
         .await
         .unwrap();
-    let n: NewAsset =
-        serde_json::from_value(serde_json::json!({"asset_tag": "IP-1", "model_id": model.id.0, "department_id": d.id.0}))
-            .unwrap();
+    let n: NewAsset = serde_json::from_value(
+        serde_json::json!({"asset_tag": "IP-1", "model_id": model.id.0, "department_id": d.id.0}),
+    )
+    .unwrap();
     s.create_asset(&sys, n).await.unwrap();
 
     let dir = htm_test_support::temp_dir("htm-recalls");
@@ -77,8 +80,11 @@ async fn import_recalls_then_match_prints_the_candidates_as_json() {
 
     // A bad file: exit 1, every bad record on stderr, nothing stored.
     let bad = dir.join("bad.json");
-    std::fs::write(&bad, r#"{"results":[{"product_res_number":"Z-1"},{"recall_number":"Z-0002-2026","report_date":"2026"}]}"#)
-        .unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"results":[{"product_res_number":"Z-1"},{"recall_number":"Z-0002-2026","report_date":"2026"}]}"#,
+    )
+    .unwrap();
     let o = htm(&db, &dir, &["import", "recalls", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -34,11 +34,14 @@
 //! * model number found as a whole word (or word sequence) in the description or code info: 30;
 //! * serial or lot within a parsed list or range: 20.
 //!
-//! A candidate needs identity evidence — the same manufacturer, the UDI-DI or the 510(k) — and at
-//! least [`CANDIDATE_THRESHOLD`] points. So a near-miss with the same product code but another
+//! A candidate needs identity evidence — the same manufacturer, the UDI-DI or the 510(k) — and
+//! product evidence — the product code, the model number, the UDI-DI or the 510(k) — and at least
+//! [`CANDIDATE_THRESHOLD`] points. So a near-miss with the same product code but another
 //! manufacturer scores 30 and is not a candidate; nor is a model number alone (numbers collide
-//! across manufacturers). When the record lists serials (or lots) and the asset's serial (lot) is
-//! known and outside every listed item, the asset is not a candidate.
+//! across manufacturers), nor the manufacturer with a serial in range but no product evidence
+//! (serial numbers repeat across a maker's product lines). When the record lists serials (or
+//! lots) and the asset's serial (lot) is known and outside every listed item, the asset is not a
+//! candidate.
 
 use crate::error::FieldError;
 use crate::text_enum;
@@ -227,7 +230,9 @@ impl NewAlert {
         for c in &self.product_codes {
             match crate::catalog::parse_product_code(c) {
                 Ok(c) => codes.push(c),
-                Err(_) => e.push(FieldError::new("product_codes", format!("'{c}' is not a three-letter FDA product code"))),
+                Err(_) => {
+                    e.push(FieldError::new("product_codes", format!("'{c}' is not a three-letter FDA product code")))
+                }
             }
         }
         let ks = self.k_numbers.iter().map(|k| k.trim().to_uppercase()).filter(|k| !k.is_empty()).collect();
@@ -271,8 +276,13 @@ fn bad(i: usize, field: &str, msg: impl Into<String>) -> FieldError {
     FieldError::new(format!("results[{i}].{field}"), msg)
 }
 
+/// The key of `field` in its object: `openfda.device_class` → `device_class` (errors name the path).
+fn key(field: &str) -> &str {
+    field.rsplit('.').next().unwrap_or(field)
+}
+
 fn text(obj: &serde_json::Map<String, Value>, i: usize, field: &str, e: &mut Vec<FieldError>) -> Option<String> {
-    match obj.get(field) {
+    match obj.get(key(field)) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
             let t = s.trim();
@@ -292,7 +302,7 @@ fn text(obj: &serde_json::Map<String, Value>, i: usize, field: &str, e: &mut Vec
 }
 
 fn list(obj: &serde_json::Map<String, Value>, i: usize, field: &str, e: &mut Vec<FieldError>) -> Vec<String> {
-    match obj.get(field) {
+    match obj.get(key(field)) {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(s)) => vec![s.trim().to_string()].into_iter().filter(|s| !s.is_empty()).collect(),
         Some(Value::Array(a)) => {
@@ -352,8 +362,8 @@ pub fn event_key(event_id: &str, product_description: &str) -> String {
 /// into records, joining records with the same recall number. Every problem is reported as
 /// `results[i].field: why`; any problem rejects the whole file.
 pub fn parse_openfda(bytes: &[u8]) -> Result<Vec<RecallRecord>, Vec<FieldError>> {
-    let doc: Value = serde_json::from_slice(bytes)
-        .map_err(|err| vec![FieldError::new("file", format!("is not JSON: {err}"))])?;
+    let doc: Value =
+        serde_json::from_slice(bytes).map_err(|err| vec![FieldError::new("file", format!("is not JSON: {err}"))])?;
     let Some(results) = doc.get("results").and_then(Value::as_array) else {
         return Err(vec![FieldError::new("results", "the file has no top-level \"results\" array (openFDA response)")]);
     };
@@ -382,7 +392,9 @@ fn parse_one(obj: &serde_json::Map<String, Value>, i: usize, e: &mut Vec<FieldEr
     let before = e.len();
     // Recall endpoint: product_res_number; enforcement endpoint: recall_number.
     let enforcement = !obj.contains_key("product_res_number")
-        && ["recall_number", "event_id", "classification", "report_date", "product_type"].iter().any(|k| obj.contains_key(*k));
+        && ["recall_number", "event_id", "classification", "report_date", "product_type"]
+            .iter()
+            .any(|k| obj.contains_key(*k));
     let key = if enforcement { "recall_number" } else { "product_res_number" };
     let mut number = text(obj, i, key, e);
     match &number {
@@ -395,7 +407,9 @@ fn parse_one(obj: &serde_json::Map<String, Value>, i: usize, e: &mut Vec<FieldEr
             number = Some(event_key(&event, &desc));
         }
         None => e.push(bad(i, key, "is required (product_res_number or recall_number)")),
-        Some(n) if !is_recall_number(n) => e.push(bad(i, key, format!("'{n}' is not a recall number like Z-0359-2013"))),
+        Some(n) if !is_recall_number(n) => {
+            e.push(bad(i, key, format!("'{n}' is not a recall number like Z-0359-2013")))
+        }
         _ => {}
     }
     let empty = serde_json::Map::new();
@@ -448,12 +462,12 @@ fn parse_one(obj: &serde_json::Map<String, Value>, i: usize, e: &mut Vec<FieldEr
         number: number.unwrap_or_default(),
         event_number,
         recall_class,
-        device_class: text(openfda, i, "device_class", e),
+        device_class: text(openfda, i, "openfda.device_class", e),
         fda_status,
         recalling_firm: text(obj, i, "recalling_firm", e),
         product_codes,
         k_numbers,
-        device_name: text(openfda, i, "device_name", e),
+        device_name: text(openfda, i, "openfda.device_name", e),
         product_description: text(obj, i, "product_description", e),
         code_info,
         reason: text(obj, i, "reason_for_recall", e),
@@ -478,8 +492,28 @@ fn parse_one(obj: &serde_json::Map<String, Value>, i: usize, e: &mut Vec<FieldEr
 // Manufacturer names
 
 const LEGAL_FORMS: &[&str] = &[
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "lp", "llp", "ltd", "limited", "plc", "ag",
-    "gmbh", "kgaa", "bv", "nv", "sa", "ab", "srl", "spa", "and",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "lp",
+    "llp",
+    "ltd",
+    "limited",
+    "plc",
+    "ag",
+    "gmbh",
+    "kgaa",
+    "bv",
+    "nv",
+    "sa",
+    "ab",
+    "srl",
+    "spa",
+    "and",
 ];
 
 /// A manufacturer or firm name reduced for comparison: lower case, ä → a (and other Latin
@@ -812,17 +846,15 @@ pub struct ModelFacts {
     pub product_code: Option<String>,
 }
 
-/// Whether a model's assets can reach the threshold through the manufacturer: the same company
-/// and the product code or the model number, or a lot/serial list that may add the rest. (Assets
-/// found by UDI-DI are looked up separately.) Cheap; used to choose which assets to load.
+/// Whether a model's assets can be candidates through the manufacturer: the same company and
+/// the product code or the model number (see [`match_asset`]). Assets found by UDI-DI are looked
+/// up separately; models carry no 510(k) yet. Cheap; used to choose which assets to load.
 pub fn model_may_match(r: &PreparedRecall, m: &ModelFacts, aliases: &AliasTable) -> bool {
     let same_company =
         !r.companies.is_empty() && aliases.companies(&m.manufacturer).iter().any(|c| r.companies.contains(c));
     same_company
         && (m.product_code.as_deref().is_some_and(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc)))
-            || r.mentions_model(&m.model_number)
-            || !r.codes.serials.is_empty()
-            || !r.codes.lots.is_empty())
+            || r.mentions_model(&m.model_number))
 }
 
 /// A recall prepared once for matching against many assets.
@@ -916,9 +948,11 @@ pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> 
     let mut points: u32 = 0;
     let mut reasons = Vec::new();
     let mut identity = false;
+    let mut product = false;
     if let Some(di) = a.udi_di.as_deref().filter(|d| r.mentions_di(d)) {
         points += 60;
         identity = true;
+        product = true;
         reasons.push(format!("UDI-DI {di} listed in the recall"));
     }
     if !r.companies.is_empty() && !a.manufacturer.trim().is_empty() {
@@ -937,17 +971,23 @@ pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> 
     if let Some(k) = a.k_number.as_deref().filter(|k| r.k_numbers.iter().any(|x| x.eq_ignore_ascii_case(k))) {
         points += 30;
         identity = true;
+        product = true;
         reasons.push(format!("510(k) {}", k.to_uppercase()));
     }
-    if let Some(pc) = a.product_code.as_deref().filter(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc))) {
+    if let Some(pc) = a.product_code.as_deref().filter(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc)))
+    {
         points += 30;
+        product = true;
         reasons.push(format!("product code {pc}"));
     }
     if r.mentions_model(&a.model_number) {
         points += 30;
+        product = true;
         reasons.push(format!("model number {} in product description", a.model_number.trim()));
     }
-    for (listed, value, what) in [(&r.codes.serials, a.serial.as_deref(), "serial"), (&r.codes.lots, a.lot.as_deref(), "lot")] {
+    for (listed, value, what) in
+        [(&r.codes.serials, a.serial.as_deref(), "serial"), (&r.codes.lots, a.lot.as_deref(), "lot")]
+    {
         let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { continue };
         if listed.is_empty() {
             continue;
@@ -966,7 +1006,7 @@ pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> 
         }
     }
     let confidence = points.min(100) as u8;
-    (identity && confidence >= CANDIDATE_THRESHOLD).then(|| MatchProposal {
+    (identity && product && confidence >= CANDIDATE_THRESHOLD).then(|| MatchProposal {
         asset_id: a.asset_id,
         asset_tag: a.asset_tag.clone(),
         confidence,
@@ -1182,9 +1222,18 @@ mod tests {
         let fields: Vec<&str> = e.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["results[0].event_date_initiated", "results[1].product_res_number", "results[2].product_code", "results[3]"]
+            [
+                "results[0].event_date_initiated",
+                "results[1].product_res_number",
+                "results[2].product_code",
+                "results[3]"
+            ]
         );
         assert!(parse_openfda(b"{\"meta\":{}}").is_err());
+        let e = parse_openfda(br#"{"results":[{"product_res_number":"Z-0001-2020","openfda":{"device_class":[1]}}]}"#);
+        assert_eq!(e.unwrap_err()[0].field, "results[0].openfda.device_class");
+        let ok = parse_openfda(br#"{"results":[{"product_res_number":"Z-0001-2020","openfda":{"k_number":["k1"]}}]}"#);
+        assert_eq!(ok.unwrap()[0].k_numbers, vec!["K1"]);
         assert!(parse_openfda(b"not json").is_err());
     }
 
@@ -1286,6 +1335,10 @@ mod tests {
         assert_eq!(m.reasons[1], "serial 12345 in range 12000–12999");
         a.serial = Some("13001".into());
         assert_eq!(match_asset(&p, &a, &t), None, "serial outside the listed range");
+        // The same company and a serial in range, without product evidence: not a candidate.
+        let mut b = facts("Nobody Known", "Q", None);
+        b.serial = Some("12345".into());
+        assert_eq!(match_asset(&p, &b, &t), None);
     }
 
     #[test]

@@ -57,7 +57,8 @@ impl Services {
     /// use error, one under investigation and reported to the manufacturer, one just reported.
     async fn seed_demo_incidents(&self, data: &htm_domain::seed::Dataset) -> ServiceResult<()> {
         use htm_domain::incident::{IncidentPatch, MdrRecipient, NewIncident, Severity};
-        let (Some(nurse), Some(engineer)) = (self.demo_principal("ahernandez").await?, self.demo_principal("dchen").await?)
+        let (Some(nurse), Some(engineer)) =
+            (self.demo_principal("ahernandez").await?, self.demo_principal("dchen").await?)
         else {
             return Ok(());
         };
@@ -120,7 +121,10 @@ impl Services {
                 Severity::SeriousInjury => {
                     let reported = IncidentPatch {
                         version: incident.version,
-                        findings: Some("Charge circuit fault code in the device log; sent to the manufacturer for analysis.".into()),
+                        findings: Some(
+                            "Charge circuit fault code in the device log; sent to the manufacturer for analysis."
+                                .into(),
+                        ),
                         mdr_reportable: Some(true),
                         mdr_rationale: Some("Device may have contributed to a serious injury (21 CFR 803.3)".into()),
                         ..Default::default()

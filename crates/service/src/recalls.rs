@@ -4,16 +4,15 @@
 //!
 //! Matching never crosses every recall with every asset: device models are indexed by the
 //! company their manufacturer resolves to, a recall picks the models of its firm's company that
-//! share its product code or are named in its text (or every model of the company when the
-//! record lists lots or serials), and only those models' assets — plus the assets whose UDI-DI
-//! appears in the text, through the UDI-DI index — are loaded and scored.
+//! share its product code or are named in its text, and only those models' assets — plus the
+//! assets whose UDI-DI appears in the text, through the UDI-DI index — are loaded and scored.
 
 use crate::{Action, Principal, ServiceError, ServiceResult, Services};
 use htm_domain::ids::AssetId;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::recall::{
-    self as rules, AliasTable, AssetFacts, ImportSummary, MatchStatus, NewAlert, PreparedRecall, Recall,
-    RecallClass, RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallState,
+    self as rules, AliasTable, AssetFacts, ImportSummary, MatchStatus, NewAlert, PreparedRecall, Recall, RecallClass,
+    RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallState,
 };
 use htm_domain::work_order::{NewWorkOrder, WorkOrderType};
 use htm_store::{MatchDecision, RecallFilter};
@@ -81,10 +80,8 @@ impl Services {
     fn summarize(&self, recall: Recall, matches: &[RecallMatch]) -> RecallSummary {
         let progress = RecallProgress::of(matches);
         let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let since = recall
-            .record
-            .initiated_on
-            .unwrap_or_else(|| recall.created_at.to_zoned(jiff::tz::TimeZone::UTC).date());
+        let since =
+            recall.record.initiated_on.unwrap_or_else(|| recall.created_at.to_zoned(jiff::tz::TimeZone::UTC).date());
         let age_days = (today - since).get_days().into();
         RecallSummary { state: rules::state_of(recall.closed_at.is_some(), &progress), recall, progress, age_days }
     }
@@ -188,6 +185,7 @@ impl Services {
                     assets_by_di.entry(d.clone()).or_default().push(a);
                 }
             }
+            let mut batch = Vec::with_capacity(recalls.len());
             for ((recall, pr), models_wanted) in recalls.iter().zip(&prepared).zip(&wanted_models) {
                 let mut seen = HashSet::new();
                 let mut proposals = Vec::new();
@@ -206,8 +204,9 @@ impl Services {
                     }
                 }
                 proposals.sort_by_key(|p| p.asset_id);
-                self.store.sync_recall_candidates(&ctx, recall.id, &proposals).await?;
+                batch.push((recall.id, proposals));
             }
+            self.store.sync_recall_candidates(&ctx, &batch).await?;
             let ids: Vec<RecallId> = recalls.iter().map(|r| r.id).collect();
             let matches = self.store.recall_matches(&ids).await?;
             out.extend(matches.iter().filter(|m| m.status == MatchStatus::Candidate).map(to_candidate));
@@ -222,13 +221,10 @@ impl Services {
         p.require(Action::CreateWorkOrder)?;
         let m = self.store.get_recall_match(id).await?;
         let recall = self.store.get_recall(m.recall_id).await?;
-        let what = recall
-            .record
-            .reason
-            .clone()
-            .or_else(|| recall.record.product_description.clone())
-            .unwrap_or_default();
-        let mut problem = format!("Recall {} ({}): {}", recall.record.number, class_text(recall.record.recall_class), what);
+        let what =
+            recall.record.reason.clone().or_else(|| recall.record.product_description.clone()).unwrap_or_default();
+        let mut problem =
+            format!("Recall {} ({}): {}", recall.record.number, class_text(recall.record.recall_class), what);
         if problem.chars().count() > 3900 {
             problem = problem.chars().take(3900).collect::<String>() + "…";
         }
@@ -258,7 +254,13 @@ impl Services {
         self.decide(p, id, MatchStatus::NotAffected, note).await
     }
 
-    async fn decide(&self, p: &Principal, id: RecallMatchId, to: MatchStatus, note: &str) -> ServiceResult<RecallMatch> {
+    async fn decide(
+        &self,
+        p: &Principal,
+        id: RecallMatchId,
+        to: MatchStatus,
+        note: &str,
+    ) -> ServiceResult<RecallMatch> {
         p.require(Action::ManageRecalls)?;
         let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
         let d = MatchDecision { to, note: note.clone(), work_order: None };

@@ -87,9 +87,11 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
         assert_eq!((risk.source, risk.assessment.decided_by.as_str()), ("model", "dchen"), "{}", db.name);
         assert!(risk.in_program && risk.em_number >= 14, "{}: {risk:?}", db.name);
         // Three incidents of the last months: one closed, one reported to the manufacturer.
-        let engineer = Principal { user: s.login("dchen", htm_service::demo::DEMO_PASSWORD, "api").await.unwrap().user };
+        let engineer =
+            Principal { user: s.login("dchen", htm_service::demo::DEMO_PASSWORD, "api").await.unwrap().user };
         let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let incidents = s.list_incidents(&engineer, today.saturating_sub(jiff::Span::new().days(365)), today).await.unwrap();
+        let incidents =
+            s.list_incidents(&engineer, today.saturating_sub(jiff::Span::new().days(365)), today).await.unwrap();
         assert_eq!(incidents.len(), 3, "{}", db.name);
         assert!(incidents.iter().all(|i| i.asset_id.is_some()), "{}: each names its device", db.name);
         assert_eq!(incidents.iter().filter(|i| i.status.as_str() == "closed").count(), 1, "{}", db.name);

@@ -23,7 +23,8 @@ fn shared(file: &str) -> Vec<u8> {
 }
 
 fn synthetic() -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recalls_synthetic.json")).unwrap()
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recalls_synthetic.json"))
+        .unwrap()
 }
 
 async fn model(shop: &Shop, mfr: &str, number: &str, code: &str) -> ModelId {
@@ -90,7 +91,8 @@ async fn real_files_import_and_a_reimport_changes_nothing() {
         assert_eq!(r.record.recall_class, Some(RecallClass::I));
         assert_eq!(r.record.initiated_on, Some(jiff::civil::date(2026, 9, 1)));
         // A changed field updates; the rest stays.
-        let changed = String::from_utf8(synthetic()).unwrap().replace("Battery may swell.", "Battery may swell or leak.");
+        let changed =
+            String::from_utf8(synthetic()).unwrap().replace("Battery may swell.", "Battery may swell or leak.");
         let s = shop.s.import_recalls(&shop.sys, changed.as_bytes()).await.unwrap();
         assert_eq!(s, ImportSummary { inserted: 0, updated: 1, unchanged: 2 });
 
@@ -185,7 +187,8 @@ async fn decisions_work_orders_and_the_closure_rule() {
         // Confirm: a recall-action work order in the same step, priority from class I.
         let m = shop.s.confirm_match(&shop.sys, ip1).await.unwrap();
         assert_eq!(m.status, MatchStatus::Confirmed);
-        let wo = shop.s.get_work_order(&shop.sys, htm_domain::ids::WorkOrderId(m.work_order_id.unwrap())).await.unwrap();
+        let wo =
+            shop.s.get_work_order(&shop.sys, htm_domain::ids::WorkOrderId(m.work_order_id.unwrap())).await.unwrap();
         assert_eq!(wo.wo_type.as_str(), "recall_action");
         assert_eq!(wo.priority.as_str(), "high");
         assert!(wo.problem.starts_with("Recall Z-9901-2026 (Class I)"), "{}", wo.problem);

@@ -5,8 +5,8 @@ use crate::{ChangeContext, StoreResult};
 use async_trait::async_trait;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::recall::{
-    AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass, RecallId, RecallMatch, RecallMatchId,
-    RecallRecord, RecallSource,
+    AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass, RecallId, RecallMatch,
+    RecallMatchId, RecallRecord, RecallSource,
 };
 use htm_domain::work_order::NewWorkOrder;
 
@@ -61,13 +61,13 @@ pub trait RecallStore: Send + Sync {
     /// The assets (not disposed) of these models or with these UDI device identifiers, through
     /// the model and UDI-DI indexes; at most [`MAX_MATCHING_ASSETS`].
     async fn matching_assets(&self, model_ids: &[i64], udi_dis: &[String]) -> StoreResult<Vec<AssetFacts>>;
-    /// Makes a recall's undecided candidates equal `proposals` (adds, updates, removes, audited);
-    /// decided matches are kept as they are.
+    /// For each recall of the batch, makes its undecided candidates equal its proposals (adds,
+    /// updates, removes, audited), in one transaction; decided matches are kept as they are. An
+    /// unchanged result writes nothing.
     async fn sync_recall_candidates(
         &self,
         ctx: &ChangeContext,
-        recall: RecallId,
-        proposals: &[MatchProposal],
+        batch: &[(RecallId, Vec<MatchProposal>)],
     ) -> StoreResult<SyncSummary>;
     /// Records a decision (checked by `htm_domain::recall::check_decision` against the current
     /// status); a confirmation opens its work order in the same transaction.

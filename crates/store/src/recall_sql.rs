@@ -118,19 +118,6 @@ mod recall_impl {
         }
     }
 
-    async fn write_product_codes(conn: &mut DbConn, id: RecallId, codes: &[String]) -> StoreResult<()> {
-        sqlx::query("DELETE FROM recall_product_codes WHERE recall_id = $1").bind(id.0).execute(&mut *conn).await?;
-        let mut seen = std::collections::HashSet::new();
-        for c in codes.iter().filter(|c| seen.insert(c.as_str())) {
-            sqlx::query("INSERT INTO recall_product_codes (recall_id, product_code) VALUES ($1, $2)")
-                .bind(id.0)
-                .bind(c)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
-    }
-
     async fn insert_recall_tx(
         conn: &mut DbConn,
         ctx: &ChangeContext,
@@ -139,9 +126,9 @@ mod recall_impl {
     ) -> StoreResult<Recall> {
         let row = sqlx::query(
             "INSERT INTO recalls (number, source, event_number, recall_class, device_class, fda_status, recalling_firm, \
-             firm_normalized, product_codes, k_numbers, device_name, product_description, code_info, reason, root_cause, \
+             product_codes, k_numbers, device_name, product_description, code_info, reason, root_cause, \
              action, initiated_on, posted_on, terminated_on, created_at, updated_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, 1) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, 1) \
              RETURNING id",
         )
         .bind(&rec.number)
@@ -151,7 +138,6 @@ mod recall_impl {
         .bind(&rec.device_class)
         .bind(&rec.fda_status)
         .bind(&rec.recalling_firm)
-        .bind(rec.recalling_firm.as_deref().map(recall_rules::normalize_firm))
         .bind(json_list(&rec.product_codes))
         .bind(json_list(&rec.k_numbers))
         .bind(&rec.device_name)
@@ -168,26 +154,29 @@ mod recall_impl {
         .await
         .map_err(map_db_err)?;
         let id = RecallId(row.try_get("id")?);
-        write_product_codes(conn, id, &rec.product_codes).await?;
         let created = fetch_recall(conn, id).await?;
         append_audit(conn, ctx, "create", "recall", id.to_string(), None, Some(snapshot(&created))).await?;
         Ok(created)
     }
 
-    async fn update_recall_tx(conn: &mut DbConn, ctx: &ChangeContext, before: &Recall, rec: &RecallRecord) -> StoreResult<()> {
+    async fn update_recall_tx(
+        conn: &mut DbConn,
+        ctx: &ChangeContext,
+        before: &Recall,
+        rec: &RecallRecord,
+    ) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE recalls SET event_number = $1, recall_class = $2, device_class = $3, fda_status = $4, \
-             recalling_firm = $5, firm_normalized = $6, product_codes = $7, k_numbers = $8, device_name = $9, \
-             product_description = $10, code_info = $11, reason = $12, root_cause = $13, action = $14, \
-             initiated_on = $15, posted_on = $16, terminated_on = $17, updated_at = $18, version = version + 1 \
-             WHERE id = $19 AND version = $20",
+             recalling_firm = $5, product_codes = $6, k_numbers = $7, device_name = $8, \
+             product_description = $9, code_info = $10, reason = $11, root_cause = $12, action = $13, \
+             initiated_on = $14, posted_on = $15, terminated_on = $16, updated_at = $17, version = version + 1 \
+             WHERE id = $18 AND version = $19",
         )
         .bind(&rec.event_number)
         .bind(rec.recall_class.map(RecallClass::as_str))
         .bind(&rec.device_class)
         .bind(&rec.fda_status)
         .bind(&rec.recalling_firm)
-        .bind(rec.recalling_firm.as_deref().map(recall_rules::normalize_firm))
         .bind(json_list(&rec.product_codes))
         .bind(json_list(&rec.k_numbers))
         .bind(&rec.device_name)
@@ -207,7 +196,6 @@ mod recall_impl {
         if done.rows_affected() != 1 {
             return Err(StoreError::Stale(format!("recall {} changed meanwhile", before.record.number)));
         }
-        write_product_codes(conn, before.id, &rec.product_codes).await?;
         let after = fetch_recall(conn, before.id).await?;
         append_audit(
             conn,
@@ -335,13 +323,11 @@ mod recall_impl {
         }
 
         async fn open_recalls_after(&self, after: Option<RecallId>, limit: u32) -> StoreResult<Vec<Recall>> {
-            let rows = sqlx::query(
-                "SELECT * FROM recalls WHERE closed_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
-            )
-            .bind(after.map_or(0, |a| a.0))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query("SELECT * FROM recalls WHERE closed_at IS NULL AND id > $1 ORDER BY id LIMIT $2")
+                .bind(after.map_or(0, |a| a.0))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
             Ok(rows.iter().map(recall_from).collect::<Result<Vec<_>, _>>()?)
         }
 
@@ -417,78 +403,97 @@ mod recall_impl {
         async fn sync_recall_candidates(
             &self,
             ctx: &ChangeContext,
-            recall: RecallId,
-            proposals: &[MatchProposal],
+            batch: &[(RecallId, Vec<MatchProposal>)],
         ) -> StoreResult<SyncSummary> {
+            type Existing = (i64, i64, Vec<String>, MatchStatus);
             let mut tx = begin_write(&self.pool).await?;
-            let rows = sqlx::query(
-                "SELECT id, asset_id, confidence, reasons, status FROM recall_matches WHERE recall_id = $1",
-            )
-            .bind(recall.0)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut existing = std::collections::HashMap::new();
-            for r in &rows {
-                let asset: i64 = r.try_get("asset_id")?;
-                let id: i64 = r.try_get("id")?;
-                let conf: i64 = r.try_get("confidence")?;
-                let reasons = get_list(r, "reasons")?;
-                let status = get_enum(r, "status", MatchStatus::parse)?;
-                existing.insert(asset, (id, conf, reasons, status));
+            // (recall, asset) → (match id, confidence, reasons, status), for the whole batch.
+            let mut existing: std::collections::HashMap<(i64, i64), Existing> = std::collections::HashMap::new();
+            for chunk in batch.chunks(CHUNK) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                    "SELECT id, recall_id, asset_id, confidence, reasons, status FROM recall_matches WHERE recall_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for (r, _) in chunk {
+                    sep.push_bind(r.0);
+                }
+                qb.push(")");
+                for r in &qb.build().fetch_all(&mut *tx).await? {
+                    let key = (r.try_get::<i64, _>("recall_id")?, r.try_get::<i64, _>("asset_id")?);
+                    let status = get_enum(r, "status", MatchStatus::parse)?;
+                    existing.insert(key, (r.try_get("id")?, r.try_get("confidence")?, get_list(r, "reasons")?, status));
+                }
             }
             let mut s = SyncSummary::default();
             let mut wanted = std::collections::HashSet::new();
-            for p in proposals {
-                wanted.insert(p.asset_id);
-                match existing.get(&p.asset_id) {
-                    Some((_, _, _, st)) if *st != MatchStatus::Candidate => {}
-                    Some((id, conf, reasons, st)) => {
-                        if *conf == i64::from(p.confidence) && *reasons == p.reasons {
-                            continue;
-                        }
-                        sqlx::query(
-                            "UPDATE recall_matches SET confidence = $1, reasons = $2, updated_at = $3, \
-                             version = version + 1 WHERE id = $4",
-                        )
-                        .bind(i64::from(p.confidence))
-                        .bind(json_list(&p.reasons))
-                        .bind(t(ctx.at))
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await?;
-                        let before = match_snapshot(recall, p.asset_id, u8::try_from(*conf).unwrap_or(0), reasons, *st);
-                        let after = match_snapshot(recall, p.asset_id, p.confidence, &p.reasons, *st);
-                        append_audit(&mut tx, ctx, "update", "recall_match", id.to_string(), Some(before), Some(after))
+            for (recall, proposals) in batch {
+                for p in proposals {
+                    wanted.insert((recall.0, p.asset_id));
+                    match existing.get(&(recall.0, p.asset_id)) {
+                        Some((_, _, _, st)) if *st != MatchStatus::Candidate => {}
+                        Some((id, conf, reasons, st)) => {
+                            if *conf == i64::from(p.confidence) && *reasons == p.reasons {
+                                continue;
+                            }
+                            sqlx::query(
+                                "UPDATE recall_matches SET confidence = $1, reasons = $2, updated_at = $3, \
+                                 version = version + 1 WHERE id = $4",
+                            )
+                            .bind(i64::from(p.confidence))
+                            .bind(json_list(&p.reasons))
+                            .bind(t(ctx.at))
+                            .bind(*id)
+                            .execute(&mut *tx)
                             .await?;
-                        s.updated += 1;
-                    }
-                    None => {
-                        let r = sqlx::query(
-                            "INSERT INTO recall_matches (recall_id, asset_id, confidence, reasons, status, created_at, \
-                             updated_at, version) VALUES ($1, $2, $3, $4, 'candidate', $5, $5, 1) RETURNING id",
-                        )
-                        .bind(recall.0)
-                        .bind(p.asset_id)
-                        .bind(i64::from(p.confidence))
-                        .bind(json_list(&p.reasons))
-                        .bind(t(ctx.at))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_db_err)?;
-                        let id: i64 = r.try_get("id")?;
-                        let after = match_snapshot(recall, p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
-                        append_audit(&mut tx, ctx, "create", "recall_match", id.to_string(), None, Some(after)).await?;
-                        s.added += 1;
+                            let old = u8::try_from(*conf).unwrap_or(0);
+                            let before = match_snapshot(*recall, p.asset_id, old, reasons, *st);
+                            let after = match_snapshot(*recall, p.asset_id, p.confidence, &p.reasons, *st);
+                            append_audit(
+                                &mut tx,
+                                ctx,
+                                "update",
+                                "recall_match",
+                                id.to_string(),
+                                Some(before),
+                                Some(after),
+                            )
+                            .await?;
+                            s.updated += 1;
+                        }
+                        None => {
+                            let r = sqlx::query(
+                                "INSERT INTO recall_matches (recall_id, asset_id, confidence, reasons, status, \
+                                 created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'candidate', $5, $5, 1) \
+                                 RETURNING id",
+                            )
+                            .bind(recall.0)
+                            .bind(p.asset_id)
+                            .bind(i64::from(p.confidence))
+                            .bind(json_list(&p.reasons))
+                            .bind(t(ctx.at))
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(map_db_err)?;
+                            let id: i64 = r.try_get("id")?;
+                            let after =
+                                match_snapshot(*recall, p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
+                            append_audit(&mut tx, ctx, "create", "recall_match", id.to_string(), None, Some(after))
+                                .await?;
+                            s.added += 1;
+                        }
                     }
                 }
             }
-            for (asset, (id, conf, reasons, st)) in &existing {
-                if *st == MatchStatus::Candidate && !wanted.contains(asset) {
-                    sqlx::query("DELETE FROM recall_matches WHERE id = $1").bind(*id).execute(&mut *tx).await?;
-                    let before = match_snapshot(recall, *asset, u8::try_from(*conf).unwrap_or(0), reasons, *st);
-                    append_audit(&mut tx, ctx, "delete", "recall_match", id.to_string(), Some(before), None).await?;
-                    s.removed += 1;
-                }
+            let mut gone: Vec<(&(i64, i64), &Existing)> = existing
+                .iter()
+                .filter(|(k, (_, _, _, st))| *st == MatchStatus::Candidate && !wanted.contains(*k))
+                .collect();
+            gone.sort_by_key(|(_, (id, _, _, _))| *id);
+            for ((recall, asset), (id, conf, reasons, st)) in gone {
+                sqlx::query("DELETE FROM recall_matches WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                let before = match_snapshot(RecallId(*recall), *asset, u8::try_from(*conf).unwrap_or(0), reasons, *st);
+                append_audit(&mut tx, ctx, "delete", "recall_match", id.to_string(), Some(before), None).await?;
+                s.removed += 1;
             }
             tx.commit().await?;
             Ok(s)
@@ -580,8 +585,16 @@ mod recall_impl {
                 return Err(StoreError::Stale(format!("recall {id} changed meanwhile")));
             }
             let after = fetch_recall(&mut tx, id).await?;
-            append_audit(&mut tx, ctx, "close", "recall", id.to_string(), Some(snapshot(&before)), Some(snapshot(&after)))
-                .await?;
+            append_audit(
+                &mut tx,
+                ctx,
+                "close",
+                "recall",
+                id.to_string(),
+                Some(snapshot(&before)),
+                Some(snapshot(&after)),
+            )
+            .await?;
             tx.commit().await?;
             Ok(after)
         }

@@ -33,8 +33,10 @@ async fn login(router: &axum::Router, services: &Services, name: &str, role: Rol
 
 async fn inventory(s: &Services) {
     let sys = Principal::system();
-    let site = s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
-    let b = s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
+    let site =
+        s.create_site(&sys, NewSite { code: "RGH".into(), name: "Riverside".into(), address: None }).await.unwrap();
+    let b =
+        s.create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() }).await.unwrap();
     let d = s
         .create_department(&sys, NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() })
         .await
@@ -67,8 +69,10 @@ async fn inventory(s: &Services) {
 #[tokio::test]
 async fn import_match_decide_and_close_over_the_api() {
     let fixture: Value = serde_json::from_slice(
-        &std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../service/tests/fixtures/recalls_synthetic.json"))
-            .unwrap(),
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../service/tests/fixtures/recalls_synthetic.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     for db in stores().await {
@@ -108,7 +112,8 @@ async fn import_match_decide_and_close_over_the_api() {
         assert_eq!(list["items"][0]["progress"]["candidates"], 1);
 
         let (s, b) =
-            call("POST", format!("/api/v1/recall-matches/{match_id}/reject"), ce.clone(), Some(json!({"note": ""}))).await;
+            call("POST", format!("/api/v1/recall-matches/{match_id}/reject"), ce.clone(), Some(json!({"note": ""})))
+                .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         let (s, m) = call("POST", format!("/api/v1/recall-matches/{match_id}/confirm"), ce.clone(), None).await;
         assert_eq!(s, StatusCode::OK, "{m}");
@@ -137,5 +142,20 @@ async fn import_match_decide_and_close_over_the_api() {
         assert_eq!(s, StatusCode::CREATED, "{a}");
         assert!(a["number"].as_str().unwrap().starts_with("ALERT-"));
         assert_eq!(a["source"], "manual");
+
+        let (_, doc) = common::call_json(&router, "GET", "/api/v1/openapi.json", None, None).await;
+        for p in [
+            "/recalls/import",
+            "/alerts",
+            "/recalls",
+            "/recalls/{id}",
+            "/recalls/match",
+            "/recall-matches/{id}/confirm",
+            "/recall-matches/{id}/reject",
+            "/recall-matches/{id}/not-affected",
+            "/recalls/{id}/close",
+        ] {
+            assert!(doc["paths"].get(p).is_some(), "{p} is documented");
+        }
     }
 }

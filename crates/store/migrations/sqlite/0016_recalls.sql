@@ -1,7 +1,7 @@
 -- Recalls and hazard alerts and their matches to assets (REFERENCE §6). One table holds both
 -- openFDA records (keyed by the FDA recall number, `Z-0359-2013`) and hand-entered alerts
--- (`ALERT-YYYY-NNNN`). Lists (product codes, 510(k) numbers) are JSON text. `recall_product_codes`
--- indexes each product code of a recall so matching can start from device models by code.
+-- (`ALERT-YYYY-NNNN`). Lists (product codes, 510(k) numbers) are JSON text. Matching starts from
+-- device models (by manufacturer, product code, model number) and the assets' UDI-DI index.
 -- A match names a recall and an asset, its confidence (0–100) and reasons (JSON text), and an
 -- engineer's decision; a confirmed match names its recall-action work order.
 -- Keep ../postgres/0016_recalls.sql in step.
@@ -20,7 +20,6 @@ CREATE TABLE recalls (
     device_class TEXT,
     fda_status TEXT,
     recalling_firm TEXT,
-    firm_normalized TEXT,
     product_codes TEXT NOT NULL,
     k_numbers TEXT NOT NULL,
     device_name TEXT,
@@ -41,14 +40,6 @@ CREATE TABLE recalls (
 CREATE UNIQUE INDEX ux_recalls_number ON recalls (number);
 CREATE INDEX ix_recalls_open ON recalls (closed_at, id);
 CREATE INDEX ix_recalls_class ON recalls (recall_class, id);
-CREATE INDEX ix_recalls_firm ON recalls (firm_normalized);
-
-CREATE TABLE recall_product_codes (
-    recall_id INTEGER NOT NULL REFERENCES recalls (id),
-    product_code TEXT NOT NULL,
-    PRIMARY KEY (recall_id, product_code)
-);
-CREATE INDEX ix_recall_product_codes_code ON recall_product_codes (product_code);
 
 CREATE TABLE recall_matches (
     id INTEGER PRIMARY KEY,

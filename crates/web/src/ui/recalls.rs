@@ -302,7 +302,9 @@ pub async fn decide(
     match r {
         Ok(m) => {
             let text = match (m.status, &m.work_order_number) {
-                (MatchStatus::Confirmed, Some(wo)) => format!("{} confirmed affected; work order {wo} opened.", m.asset_tag),
+                (MatchStatus::Confirmed, Some(wo)) => {
+                    format!("{} confirmed affected; work order {wo} opened.", m.asset_tag)
+                }
                 (s, _) => format!("{}: {}.", m.asset_tag, s.label()),
             };
             redirect_with(&format!("/recalls/{}", m.recall_id.0), "ok", &text)
