@@ -3,80 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use htm_domain::asset::NewAsset;
 use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
 use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
 use htm_domain::user::{NewUser, Role};
 use htm_service::{Principal, Services};
 use htm_test_support::stores;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-struct Reply {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-async fn send(router: &axum::Router, req: Request<Body>) -> Reply {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
-
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-async fn login(router: &axum::Router, user: &str) -> Session {
-    let req = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form(&[("username", user), ("password", "Good-Password-1"), ("next", "/")])))
-        .unwrap();
-    let res = router.clone().oneshot(req).await.unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let set = res
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("htm_session="))
-        .unwrap()
-        .to_string();
-    let cookie = set.split(';').next().unwrap().to_string();
-    let token = cookie.trim_start_matches("htm_session=").to_string();
-    Session { csrf: htm_web::auth::csrf_for(&token), cookie }
-}
-
-async fn get(router: &axum::Router, path: &str, s: &Session) -> Reply {
-    send(router, Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap()).await
-}
-
-async fn post(router: &axum::Router, path: &str, s: &Session, fields: &[(&str, &str)]) -> Reply {
-    let req = Request::post(path)
-        .header(header::COOKIE, &s.cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(form(fields)))
-        .unwrap();
-    send(router, req).await
-}
+mod common;
+use common::{get, login, post};
 
 async fn inventory(s: &Services) {
     let sys = Principal::system();
