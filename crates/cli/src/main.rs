@@ -130,6 +130,18 @@ enum ImportWhat {
     Assets { file: PathBuf },
     /// Import openFDA device recall or device enforcement JSON (the API response as published)
     Recalls { file: PathBuf },
+    /// Import the CISA Known Exploited Vulnerabilities catalogue (JSON as CISA publishes it)
+    Kev { file: PathBuf },
+    /// Import a CycloneDX JSON SBOM for a device model's software version
+    Sbom {
+        /// The device model id
+        #[arg(long)]
+        model: i64,
+        /// The software version the SBOM describes
+        #[arg(long = "version")]
+        sw_version: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -403,6 +415,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             match s.import_recalls(&Principal::system(), &bytes).await {
                 Ok(n) => println!("inserted {}, updated {}, unchanged {}", n.inserted, n.updated, n.unchanged),
+                Err(htm_service::ServiceError::Validation(fields)) => {
+                    for f in &fields {
+                        eprintln!("{}: {}: {}", file.display(), f.field, f.message);
+                    }
+                    eprintln!("{} problem(s) found; nothing was imported.", fields.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => bail!("import failed, nothing was imported: {e}"),
+            }
+        }
+        Command::Import { what: ImportWhat::Kev { file } } => {
+            let s = open(&settings).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            match s.import_kev(&Principal::system(), &bytes).await {
+                Ok(n) => println!("inserted {}, updated {}, unchanged {}", n.inserted, n.updated, n.unchanged),
+                Err(htm_service::ServiceError::Validation(fields)) => {
+                    for f in &fields {
+                        eprintln!("{}: {}: {}", file.display(), f.field, f.message);
+                    }
+                    eprintln!("{} problem(s) found; nothing was imported.", fields.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => bail!("import failed, nothing was imported: {e}"),
+            }
+        }
+        Command::Import { what: ImportWhat::Sbom { model, sw_version, file } } => {
+            let s = open(&settings).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            match s.import_sbom(&Principal::system(), model, &sw_version, &bytes).await {
+                Ok(r) => println!(
+                    "{}: {} components (model {model}, version {sw_version})",
+                    r.outcome.as_str(),
+                    r.sbom.component_count
+                ),
                 Err(htm_service::ServiceError::Validation(fields)) => {
                     for f in &fields {
                         eprintln!("{}: {}: {}", file.display(), f.field, f.message);

@@ -14,6 +14,7 @@ pub mod esa;
 pub mod esa_import;
 pub mod ids;
 pub mod incident;
+pub mod network;
 pub mod org;
 pub mod page;
 pub mod phi;
@@ -30,6 +31,7 @@ pub mod test_equipment;
 pub mod text_enum;
 pub mod usage;
 pub mod user;
+pub mod vulnerability;
 pub mod weighted_risk;
 pub mod work_order;
 

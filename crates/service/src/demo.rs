@@ -37,6 +37,7 @@ impl Services {
         self.seed_demo_program(&data.models).await?;
         self.seed_demo_strategies(&data.models).await?;
         self.seed_demo_incidents(&data).await?;
+        self.seed_demo_network(&data, today).await?;
         Ok(DemoSummary {
             sites: data.sites.len(),
             departments: data.departments.len(),

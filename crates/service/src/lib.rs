@@ -17,6 +17,8 @@ pub mod error;
 pub mod esa;
 pub mod esa_import;
 pub mod incidents;
+pub mod network;
+mod network_demo;
 pub mod org;
 pub mod permissions;
 pub mod pm;
@@ -31,6 +33,7 @@ pub mod survey;
 pub mod synthetic;
 pub mod test_equipment;
 pub mod usage;
+pub mod vulnerabilities;
 pub mod users;
 pub mod work_orders;
 

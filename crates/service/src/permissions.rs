@@ -54,6 +54,9 @@ pub enum Action {
     ManageAemSettings,
     /// Import recalls, enter alerts, run matching, decide matches (opens recall work orders), close recalls.
     ManageRecalls,
+    /// Import the KEV catalogue and SBOMs, enter CVEs, run matching, decide findings (opens
+    /// software-update work orders).
+    ManageVulnerabilities,
 }
 
 use Action::*;
@@ -86,6 +89,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ApproveStrategy,
             ManageAemSettings,
             ManageRecalls,
+            ManageVulnerabilities,
         ],
     ),
     (
@@ -112,6 +116,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ApproveStrategy,
             ManageAemSettings,
             ManageRecalls,
+            ManageVulnerabilities,
         ],
     ),
     (
@@ -136,6 +141,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ProposeStrategy,
             ApproveStrategy,
             ManageRecalls,
+            ManageVulnerabilities,
         ],
     ),
     (
@@ -248,6 +254,7 @@ fn describe(a: Action) -> &'static str {
         ApproveStrategy => "approve or reject maintenance strategies",
         ManageAemSettings => "change the AEM program's settings",
         ManageRecalls => "manage recalls and alerts",
+        ManageVulnerabilities => "manage vulnerabilities and findings",
         InvestigateIncident => "investigate incidents or decide medical device reporting",
     }
 }

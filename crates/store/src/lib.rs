@@ -28,6 +28,7 @@ use std::sync::Arc;
 mod bulk;
 mod document;
 mod incident;
+mod network;
 mod postgres;
 mod qualifications;
 mod recall;
@@ -41,10 +42,12 @@ mod survey;
 mod test_equipment;
 mod url;
 mod usage;
+mod vulnerability;
 
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
 pub use document::{DocumentContent, DocumentStore};
 pub use incident::*;
+pub use network::NetworkStore;
 pub use qualifications::*;
 pub use recall::*;
 pub use repair_analytics::*;
@@ -56,6 +59,7 @@ pub use survey::*;
 pub use test_equipment::*;
 pub use url::DatabaseUrl;
 pub use usage::*;
+pub use vulnerability::*;
 
 /// What went wrong in the store, in terms the service can map to its own errors.
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +192,7 @@ pub trait Store:
     + Sync
     + 'static
     + RiskStore
+    + NetworkStore
     + RiskMethodStore
     + SurveyStore
     + IncidentStore
@@ -199,6 +204,7 @@ pub trait Store:
     + TestEquipmentStore
     + QualificationStore
     + RecallStore
+    + VulnerabilityStore
     + RepairAnalyticsStore
 {
     fn backend(&self) -> Backend;

@@ -80,3 +80,5 @@ include!("bulk_sql.rs");
 include!("test_equipment_sql.rs");
 include!("qualifications_sql.rs");
 include!("recall_sql.rs");
+include!("vulnerability_sql.rs");
+include!("network_sql.rs");

@@ -9,12 +9,14 @@ pub mod incidents;
 pub mod qualifications;
 pub mod recalls;
 pub mod repair_analytics;
+pub mod network;
 pub mod risk;
 pub mod risk_methods;
 pub mod strategies;
 pub mod survey;
 pub mod test_equipment;
 pub mod usage;
+pub mod vulnerabilities;
 
 use crate::AppState;
 use crate::auth::ApiUser;
@@ -121,7 +123,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(documents::routes())
         .merge(incidents::routes())
         .merge(recalls::routes())
+        .merge(vulnerabilities::routes())
         .merge(strategies::routes())
+        .merge(network::routes())
         .split_for_parts();
     let mut doc = doc;
     // The server is mounted under /api/v1.

@@ -179,6 +179,8 @@ struct AssetPage {
     csrf: String,
     /// The Risk panel (None when the reader may not see it).
     risk: Option<super::risk::RiskPanel>,
+    /// The Network section (None: no profile and the reader may not add one).
+    network: Option<super::network::NetworkPanel>,
     /// The Documents section (None when the reader may not see documents).
     documents: Option<super::documents::DocumentsView>,
 }
@@ -235,6 +237,10 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
     };
     let risk = match super::risk::panel(&state, p, a.id).await {
         Ok(r) => r,
+        Err(e) => return service_error_page(layout, &e),
+    };
+    let network = match super::network::panel(&state, p, &a).await {
+        Ok(n) => n,
         Err(e) => return service_error_page(layout, &e),
     };
     let today = view::today();
@@ -347,6 +353,7 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         can_manage: p.can(Action::ManageInventory),
         csrf: user.csrf.clone(),
         risk,
+        network,
         documents: super::documents::section(
             &state,
             &user,

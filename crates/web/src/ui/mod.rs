@@ -19,6 +19,7 @@ mod pm;
 mod pm_record;
 mod recalls;
 mod repair_analytics;
+mod network;
 mod risk;
 mod session;
 mod static_files;
@@ -27,6 +28,7 @@ mod survey;
 mod technicians;
 mod test_equipment;
 mod usage;
+mod vulnerabilities;
 pub mod view;
 mod work_orders;
 
@@ -73,6 +75,9 @@ pub fn router() -> Router<AppState> {
         .route("/recalls/{id}", get(recalls::detail))
         .route("/recalls/{id}/close", post(recalls::close))
         .route("/recall-matches/{id}/decide", post(recalls::decide))
+        .route("/vulnerabilities", get(vulnerabilities::list))
+        .route("/vulnerabilities/match", post(vulnerabilities::run_match))
+        .route("/findings/{id}/work-order", post(vulnerabilities::open_work_order))
         .route("/technicians", get(technicians::list))
         .route("/technicians/{id}", get(technicians::detail))
         .route("/technicians/{id}/qualifications", post(technicians::add))
@@ -84,6 +89,8 @@ pub fn router() -> Router<AppState> {
         .route("/pm/generate", post(pm::generate))
         .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
         .route("/assets/{id}/risk", post(risk::assess))
+        .route("/assets/{id}/network", post(network::save))
+        .route("/reports/cyber", get(network::report))
         .route("/assets/{id}/usage", get(usage::page))
         .route("/assets/{id}/usage/readings", post(usage::record))
         .route("/assets/{id}/usage/trigger", post(usage::set_trigger))
