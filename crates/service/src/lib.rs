@@ -33,8 +33,8 @@ pub mod survey;
 pub mod synthetic;
 pub mod test_equipment;
 pub mod usage;
-pub mod vulnerabilities;
 pub mod users;
+pub mod vulnerabilities;
 pub mod work_orders;
 
 pub use error::{ServiceError, ServiceResult};
