@@ -2,7 +2,8 @@
 // OpenHTM browser smoke test: starts `htm demo` on a free loopback port with a fresh SQLite
 // database, then drives Debian's Chromium through Playwright (playwright-core, no bundled
 // browser) along the main path of the UI: login → dashboard → asset search → asset page →
-// new work order → in progress → completed.
+// new work order → in progress → completed (signed with the password) → survey pack page and
+// its PDF.
 //
 //   node e2e/smoke.mjs                     (after `npm ci --prefix e2e`)
 //
@@ -318,6 +319,20 @@ try {
     await page.click('#complete-submit');
     await waitText('#wo-status', /completed/i);
     await waitText('#wo-signatures', /responsibility \(completed\)/);
+  });
+
+  await step('survey pack page and its PDF', async () => {
+    await page.goto('/reports/survey-pack');
+    await waitText('h1', /Survey readiness evidence pack/);
+    await waitText('#survey-summary', /High-risk PM completion/);
+    const href = await page.getAttribute('#survey-pdf-link', 'href');
+    const res = await page.request.get(href);
+    const type = res.headers()['content-type'] || '';
+    const body = await res.body();
+    if (!res.ok() || !type.includes('application/pdf') || body.subarray(0, 5).toString() !== '%PDF-') {
+      throw new Error(`${href}: ${res.status()} ${type}, ${body.length} bytes`);
+    }
+    log(`     ${href}: ${body.length} bytes of PDF`);
   });
 
   const shot = await screenshot('smoke.png');
