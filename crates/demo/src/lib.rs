@@ -60,6 +60,10 @@ mod texts;
 mod time;
 
 pub use catalog::{CatalogEntry, CatalogModel, catalog};
+
+/// 22 real entries of the CISA Known Exploited Vulnerabilities catalogue in CISA's JSON shape
+/// (provenance in `data/PROVENANCE.md`), imported by the demo hospital.
+pub const KEV_SUBSET_JSON: &[u8] = include_bytes!("../data/cisa_kev_subset.json");
 pub use htm_domain::seed::Dataset;
 
 /// The demo logins as (username, role, who they are); every one has the password whose

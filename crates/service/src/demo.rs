@@ -38,6 +38,7 @@ impl Services {
         self.seed_demo_strategies(&data.models).await?;
         self.seed_demo_incidents(&data).await?;
         self.seed_demo_network(&data, today).await?;
+        self.seed_demo_vulnerabilities().await?;
         Ok(DemoSummary {
             sites: data.sites.len(),
             departments: data.departments.len(),
@@ -46,6 +47,16 @@ impl Services {
             work_orders: data.work_orders.len(),
             users: data.users.iter().map(|u| (u.user.username.clone(), u.user.role.as_str().to_string())).collect(),
         })
+    }
+
+    /// Real CISA KEV entries imported and matched against the demo's networked devices by the
+    /// clinical engineer, so the vulnerability pages show true findings (e.g. Windows 7 central
+    /// stations and CVE-2021-34527).
+    async fn seed_demo_vulnerabilities(&self) -> ServiceResult<()> {
+        let Some(engineer) = self.demo_principal("dchen").await? else { return Ok(()) };
+        self.import_kev(&engineer, htm_demo::KEV_SUBSET_JSON).await?;
+        self.match_vulnerabilities(&engineer).await?;
+        Ok(())
     }
 
     /// A principal for a demo account (None if the account is missing).

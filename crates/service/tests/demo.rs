@@ -96,6 +96,15 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
         assert!(incidents.iter().all(|i| i.asset_id.is_some()), "{}: each names its device", db.name);
         assert_eq!(incidents.iter().filter(|i| i.status.as_str() == "closed").count(), 1, "{}", db.name);
         assert!(incidents.iter().any(|i| i.mdr_reportable == Some(true) && i.mdr_report_number.is_some()));
+        // The real KEV entries, matched to the networked devices: the Windows 7 central stations
+        // carry CVE-2021-34527 (PrintNightmare).
+        let findings = s.list_findings(&engineer, &htm_store::FindingFilter::default()).await.unwrap();
+        assert!(
+            findings.iter().any(|f| f.cve_id == "CVE-2021-34527"),
+            "{}: {:?}",
+            db.name,
+            findings.iter().map(|f| (&f.asset_tag, &f.cve_id)).collect::<Vec<_>>()
+        );
         let new: htm_domain::work_order::NewWorkOrder =
             serde_json::from_value(serde_json::json!({"wo_type": "pm", "asset_id": pump.id.0, "problem": "Annual PM"}))
                 .unwrap();
