@@ -10,36 +10,7 @@ use htm_test_support::stores;
 use serde_json::{Value, json};
 
 mod common;
-use common::call_json;
-
-struct App {
-    router: axum::Router,
-}
-
-impl App {
-    async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-        call_json(&self.router, method, path, Some(token), body).await
-    }
-
-    async fn ok(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
-        let (s, b) = self.call(method, path, token, body).await;
-        assert!(s.is_success(), "{method} {path}: {s} {b}");
-        b
-    }
-
-    async fn login(&self, user: &str, pw: &str) -> String {
-        let (s, b) = call_json(
-            &self.router,
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": user, "password": pw})),
-        )
-        .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
-        b["token"].as_str().unwrap().to_string()
-    }
-}
+use common::App;
 
 #[tokio::test]
 async fn network_profiles_and_cyber_reports_over_the_api() {

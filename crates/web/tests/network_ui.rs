@@ -7,13 +7,11 @@ use axum::http::StatusCode;
 use htm_domain::asset::NewAsset;
 use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
 use htm_domain::network::{Authentication, Encryption, MalwareProtection, Patching, RemoteService, SecurityFields};
-use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
-use htm_domain::user::{NewUser, Role};
 use htm_service::{Principal, Services};
 use htm_test_support::stores;
 
 mod common;
-use common::{get, login, post};
+use common::{get, login, manager_technician_and_icu, post};
 
 /// The network form's fields.
 fn form<'a>(csrf: &'a str, ip: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -35,32 +33,7 @@ async fn the_network_section_saves_a_profile_and_the_cyber_report_lists_it() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
         let sys = Principal::system();
-        for (name, role) in [("mgarcia", Role::Manager), ("kbrown", Role::Technician)] {
-            services
-                .add_user_as_system(NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    role,
-                    email: None,
-                    vendor_id: None,
-                    password: "Good-Password-1".into(),
-                })
-                .await
-                .unwrap();
-        }
-        let site =
-            services.create_site(&sys, NewSite { code: "RGH".into(), name: "R".into(), address: None }).await.unwrap();
-        let b = services
-            .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() })
-            .await
-            .unwrap();
-        let d = services
-            .create_department(
-                &sys,
-                NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() },
-            )
-            .await
-            .unwrap();
+        let d = manager_technician_and_icu(&services).await;
         let m = services.create_manufacturer(&sys, NewManufacturer { name: "Philips".into() }).await.unwrap();
         let model = services
             .create_model(

@@ -6,15 +6,13 @@
 use axum::http::StatusCode;
 use htm_domain::asset::NewAsset;
 use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
-use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
-use htm_domain::user::{NewUser, Role};
 use htm_service::{Principal, Services};
 use htm_store::RiskTarget;
 use htm_test_support::stores;
 use std::collections::BTreeMap;
 
 mod common;
-use common::{get, login, post};
+use common::{get, login, manager_technician_and_icu, post};
 
 /// The risk form's fields: function 10, physical risk 5, maintenance 5.
 fn fields<'a>(csrf: &'a str, reason: &'a str) -> [(&'a str, &'a str); 5] {
@@ -26,32 +24,7 @@ async fn the_risk_panel_shows_the_numbers_and_its_form_saves_the_factors() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
         let sys = Principal::system();
-        for (name, role) in [("mgarcia", Role::Manager), ("kbrown", Role::Technician)] {
-            services
-                .add_user_as_system(NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    role,
-                    email: None,
-                    vendor_id: None,
-                    password: "Good-Password-1".into(),
-                })
-                .await
-                .unwrap();
-        }
-        let site =
-            services.create_site(&sys, NewSite { code: "RGH".into(), name: "R".into(), address: None }).await.unwrap();
-        let b = services
-            .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() })
-            .await
-            .unwrap();
-        let d = services
-            .create_department(
-                &sys,
-                NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() },
-            )
-            .await
-            .unwrap();
+        let d = manager_technician_and_icu(&services).await;
         let m = services.create_manufacturer(&sys, NewManufacturer { name: "ZOLL".into() }).await.unwrap();
         let model = services
             .create_model_designated(

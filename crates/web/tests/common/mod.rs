@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// Sends `method path` (with a bearer token and a JSON body when given) and returns the status
@@ -98,4 +98,65 @@ pub async fn post(router: &axum::Router, path: &str, s: &Session, fields: &[(&st
         .body(Body::from(form(fields)))
         .unwrap();
     send(router, req).await
+}
+
+/// The router under test with JSON helpers: a call, a call that must succeed, an API login.
+pub struct App {
+    pub router: axum::Router,
+}
+
+impl App {
+    pub async fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+        call_json(&self.router, method, path, Some(token), body).await
+    }
+
+    pub async fn ok(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Value {
+        let (s, b) = self.call(method, path, token, body).await;
+        assert!(s.is_success(), "{method} {path}: {s} {b}");
+        b
+    }
+
+    pub async fn login(&self, user: &str, pw: &str) -> String {
+        let (s, b) = call_json(
+            &self.router,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": user, "password": pw})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// A manager `mgarcia` and a technician `kbrown` (password `Good-Password-1`) and an ICU
+/// department (site RGH, building A, cost centre 6100).
+pub async fn manager_technician_and_icu(services: &htm_service::Services) -> htm_domain::org::Department {
+    use htm_domain::org::{NewBuilding, NewDepartment, NewSite};
+    use htm_domain::user::{NewUser, Role};
+    let sys = htm_service::Principal::system();
+    for (name, role) in [("mgarcia", Role::Manager), ("kbrown", Role::Technician)] {
+        services
+            .add_user_as_system(NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                role,
+                email: None,
+                vendor_id: None,
+                password: "Good-Password-1".into(),
+            })
+            .await
+            .unwrap();
+    }
+    let site =
+        services.create_site(&sys, NewSite { code: "RGH".into(), name: "R".into(), address: None }).await.unwrap();
+    let b = services
+        .create_building(&sys, NewBuilding { site_id: site.id, code: "A".into(), name: "A".into() })
+        .await
+        .unwrap();
+    services
+        .create_department(&sys, NewDepartment { building_id: b.id, cost_center: "6100".into(), name: "ICU".into() })
+        .await
+        .unwrap()
 }
