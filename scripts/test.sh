@@ -14,10 +14,15 @@
 #   5. cargo build --release -p htm-cli            (target/release/htm, for 6 and 7)
 #   6. browser smoke test: node e2e/smoke.mjs      (Playwright + Debian's /usr/bin/chromium)
 #   7. ../shared/checks/contract_foundation.py, if present, on SQLite and on PostgreSQL
+#   8. interoperability checks: every tests/interop/check_*.py, run by the Python of
+#      scripts/py-env.sh (a virtualenv with independent references: fhir.resources, icalendar,
+#      aiosmtpd, biip, schemathesis), on SQLite and on PostgreSQL, with the same arguments as
+#      the contract check: HTM_BIN DB_URL WORKDIR
 #
 # Environment:
 #   HTM_SKIP_LINT=1       skip 2 and 3          HTM_SKIP_E2E=1       skip 6 (and the chromium install)
 #   HTM_SKIP_CONTRACT=1   skip 7                HTM_TEST_STOP_PG=1   stop the cluster at the end
+#   HTM_SKIP_INTEROP=1    skip 8                HTM_INTEROP_ONLY=x    run only tests/interop/check_x.py
 #   HTM_TEST_PG_PORT      cluster port (default 54329); see scripts/pg-test-env.sh for the rest
 #   HTM_TEST_PG_KEEP_DB=1 keep the htm_test database (default: dropped and recreated each run)
 set -euo pipefail
@@ -100,6 +105,7 @@ trap 'exit 143' TERM
 SKIP_LINT=${HTM_SKIP_LINT:-0}
 SKIP_E2E=${HTM_SKIP_E2E:-0}
 SKIP_CONTRACT=${HTM_SKIP_CONTRACT:-0}
+SKIP_INTEROP=${HTM_SKIP_INTEROP:-0}
 CONTRACT=$ROOT/../shared/checks/contract_foundation.py
 [[ -f $CONTRACT ]] || CONTRACT=""
 
@@ -141,7 +147,7 @@ step "cargo test --workspace" cargo test --workspace --no-fail-fast
 
 # ---------------------------------------------------------------- 5. release binary
 HTM_BIN=$ROOT/target/release/htm
-if [[ $SKIP_E2E == 1 && ($SKIP_CONTRACT == 1 || -z $CONTRACT) ]]; then
+if [[ $SKIP_E2E == 1 && $SKIP_INTEROP == 1 && ($SKIP_CONTRACT == 1 || -z $CONTRACT) ]]; then
   skip "cargo build --release -p htm-cli" "nothing needs it"
 else
   step "cargo build --release -p htm-cli" cargo build --release -p htm-cli
@@ -190,6 +196,35 @@ else
   step "contract check on PostgreSQL" contract_postgres
   htm_pg_dropdb "$CONTRACT_DB" >/dev/null
   CONTRACT_DB=""
+  KEEP_GOING=0
+  if ((FAILED_RC != 0)); then exit "$FAILED_RC"; fi
+fi
+
+# ---------------------------------------------------------------- 8. interoperability checks
+interop_check() { # SCRIPT DB_URL WORKDIR
+  "$PY" "$1" "$HTM_BIN" "$2" "$3"
+  rm -rf "$3"
+}
+if [[ $SKIP_INTEROP == 1 ]]; then
+  skip "interop checks" "HTM_SKIP_INTEROP=1"
+else
+  step "python virtualenv (scripts/py-env.sh)" scripts/py-env.sh
+  PY=$(scripts/py-env.sh)
+  mkdir -p target
+  KEEP_GOING=1
+  for check in tests/interop/check_*.py; do
+    [[ -f $check ]] || continue
+    name=$(basename "$check" .py)
+    if [[ -n ${HTM_INTEROP_ONLY:-} && $name != "check_${HTM_INTEROP_ONLY}" ]]; then continue; fi
+    work=$(mktemp -d "$ROOT/target/interop-sqlite.XXXXXX")
+    step "$name on SQLite" interop_check "$check" "sqlite://$work/htm.db" "$work"
+    CONTRACT_DB=htm_interop_$(date +%s)_$RANDOM
+    htm_pg_createdb "$CONTRACT_DB"
+    work=$(mktemp -d "$ROOT/target/interop-pg.XXXXXX")
+    step "$name on PostgreSQL" interop_check "$check" "$(htm_pg_url "$CONTRACT_DB")" "$work"
+    htm_pg_dropdb "$CONTRACT_DB" >/dev/null
+    CONTRACT_DB=""
+  done
   KEEP_GOING=0
   if ((FAILED_RC != 0)); then exit "$FAILED_RC"; fi
 fi
