@@ -97,6 +97,7 @@ class Harness:
         log = open(os.path.join(self.work, f"serve-{self.port}.log"), "w")
         server = subprocess.Popen([self.htm, "--db", self.db, "serve", "--addr", f"127.0.0.1:{self.port}", *args],
                                   cwd=self.work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.server = server
         try:
             for _ in range(240):
                 if server.poll() is not None:
