@@ -21,6 +21,31 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The largest document upload in MiB (`HTM_MAX_DOCUMENT_MIB`, default 25).
     pub max_document_mib: u64,
+    /// Base URI of the hospital's FHIR identifier systems (`HTM_FHIR_SYSTEM_BASE`, REFERENCE §8.3).
+    pub fhir_system_base: String,
+    /// Consecutive failed logins that lock an account (`HTM_LOCKOUT_THRESHOLD`, default 10; 0 never locks).
+    pub lockout_threshold: u32,
+    /// How long a locked account refuses every password, in minutes (`HTM_LOCKOUT_MINUTES`, default 15).
+    pub lockout_minutes: i64,
+    /// The server's public base URL for links in e-mails and calendar feeds (`HTM_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// SMTP server for notification e-mail (`HTM_SMTP_HOST`); unset: e-mails are queued, not sent.
+    pub smtp_host: Option<String>,
+    /// `HTM_SMTP_PORT` (default 587).
+    pub smtp_port: u16,
+    /// The From address (`HTM_SMTP_FROM`).
+    pub smtp_from: String,
+    /// `HTM_SMTP_USERNAME` / `HTM_SMTP_PASSWORD`: log in when both are set.
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// `starttls` (default), `tls` (implicit, port 465) or `none` (`HTM_SMTP_SECURITY`).
+    pub smtp_security: String,
+    /// Run the notification worker inside `htm serve` (`HTM_NOTIFY_WORKER`, default true).
+    pub notify_worker: bool,
+    /// Seconds between worker passes (`HTM_NOTIFY_POLL_SECONDS`, default 30).
+    pub notify_poll_seconds: u64,
+    /// First retry delay in seconds, doubled per attempt (`HTM_NOTIFY_RETRY_BASE_SECONDS`, default 30).
+    pub notify_retry_base_seconds: u64,
 }
 
 impl Default for Settings {
@@ -31,6 +56,19 @@ impl Default for Settings {
             session_hours: 12,
             secure_cookies: false,
             max_document_mib: 25,
+            fhir_system_base: htm_domain::fhir::DEFAULT_SYSTEM_BASE.into(),
+            lockout_threshold: 10,
+            lockout_minutes: 15,
+            public_url: None,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_from: "OpenHTM <openhtm@localhost>".into(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_security: "starttls".into(),
+            notify_worker: true,
+            notify_poll_seconds: 30,
+            notify_retry_base_seconds: 30,
         }
     }
 }
@@ -57,6 +95,19 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
         "session_hours",
         "secure_cookies",
         "max_document_mib",
+        "fhir_system_base",
+        "lockout_threshold",
+        "lockout_minutes",
+        "public_url",
+        "smtp_host",
+        "smtp_port",
+        "smtp_from",
+        "smtp_username",
+        "smtp_password",
+        "smtp_security",
+        "notify_worker",
+        "notify_poll_seconds",
+        "notify_retry_base_seconds",
     ]));
     let mut s: Settings = fig.extract().context("reading the configuration")?;
     if let Some(db) = &flags.database_url {
@@ -66,6 +117,7 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
         s.addr = a.clone();
     }
     anyhow::ensure!(s.session_hours > 0, "session_hours must be positive");
+    anyhow::ensure!((1..=10_080).contains(&s.lockout_minutes), "lockout_minutes must be between 1 and 10080");
     anyhow::ensure!((1..=1024).contains(&s.max_document_mib), "max_document_mib must be between 1 and 1024");
     Ok(s)
 }

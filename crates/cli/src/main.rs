@@ -2,15 +2,20 @@
 //! import and export the inventory, add users and verify the audit record. The only place
 //! that knows argv, terminals and exit codes.
 
+mod backup;
 mod config;
+mod fhir;
+mod notify;
+mod recall_bench;
+mod spreadsheet;
 mod synth;
+mod udi;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use htm_service::users::AdminBootstrap;
 use htm_service::{Principal, ServiceSettings, Services};
-use htm_store::{AssetFilter, DatabaseUrl};
-use std::io::Write;
+use htm_store::DatabaseUrl;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +96,15 @@ enum Command {
         #[arg(long)]
         end: Option<String>,
     },
+    /// Load deterministic synthetic openFDA-shaped recalls for the recall-matching benchmark (see BENCHMARKS.md)
+    GenRecalls {
+        /// Number of recalls
+        #[arg(long, default_value_t = 20_000)]
+        count: u32,
+        /// Random seed: the same seed over the same device models gives the same recalls
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Time a benchmark and print JSON {name, backend, runs, median_ms, min_ms, max_ms, rows}
     Bench {
         #[arg(value_enum)]
@@ -112,6 +126,29 @@ enum Command {
         #[command(subcommand)]
         what: RecallsCommand,
     },
+    /// Unique Device Identifiers: parse what a scanner reads
+    Udi {
+        #[command(subcommand)]
+        what: udi::UdiCommand,
+    },
+    /// Notifications: deliver queued e-mails and webhook calls
+    Notify {
+        #[command(subcommand)]
+        what: NotifyCommand,
+    },
+    /// Write a consistent archive of the whole database to FILE (online: the server may keep writing)
+    Backup { file: PathBuf },
+    /// Load an archive into an EMPTY database (--db; a new one is created and migrated)
+    Restore { file: PathBuf },
+    /// Move everything from one database into another, empty one (SQLite ⇄ PostgreSQL)
+    CopyDb {
+        /// Source database URL
+        #[arg(long)]
+        from: String,
+        /// Target database URL (empty; a new one is created and migrated)
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -126,8 +163,18 @@ enum RecallsCommand {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// Import assets from a CSV file (columns: see the README)
-    Assets { file: PathBuf },
+    /// Import assets from a CSV or XLSX file (columns: see the README), all or nothing
+    Assets(spreadsheet::ImportArgs),
+    /// Import device models (manufacturers are created as needed) from CSV or XLSX
+    Models(spreadsheet::ImportArgs),
+    /// Import locations (rooms/areas of departments) from CSV or XLSX
+    Locations(spreadsheet::ImportArgs),
+    /// Import vendors from CSV or XLSX
+    Vendors(spreadsheet::ImportArgs),
+    /// Import PM schedules from CSV or XLSX
+    PmSchedules(spreadsheet::ImportArgs),
+    /// Import work-order history (completed/closed work orders, audited as imported) from CSV or XLSX
+    WorkOrders(spreadsheet::ImportArgs),
     /// Import openFDA device recall or device enforcement JSON (the API response as published)
     Recalls { file: PathBuf },
     /// Import the CISA Known Exploited Vulnerabilities catalogue (JSON as CISA publishes it)
@@ -155,10 +202,29 @@ enum ExportWhat {
     /// Export every asset
     Assets {
         #[arg(long, value_enum, default_value = "csv")]
-        format: Format,
+        format: spreadsheet::AssetExportFormat,
         /// Write to this file instead of standard output
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Export every device model as CSV or XLSX
+    Models(spreadsheet::ExportArgs),
+    /// Export every location as CSV or XLSX
+    Locations(spreadsheet::ExportArgs),
+    /// Export every vendor as CSV or XLSX
+    Vendors(spreadsheet::ExportArgs),
+    /// Export every PM schedule as CSV or XLSX
+    PmSchedules(spreadsheet::ExportArgs),
+    /// Export the work-order history (completed and closed work orders) as CSV or XLSX
+    WorkOrders(spreadsheet::ExportArgs),
+    /// Export every Device (or DeviceDefinition) as FHIR R4 bulk NDJSON, one resource per line
+    Fhir {
+        /// Write to this file (e.g. devices.ndjson) instead of standard output
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The resource type: Device (every asset) or DeviceDefinition (every model)
+        #[arg(long = "type", value_enum, default_value = "Device")]
+        resource_type: fhir::ResourceType,
     },
 }
 
@@ -280,6 +346,12 @@ enum EsaCommand {
 }
 
 #[derive(Subcommand)]
+enum NotifyCommand {
+    /// Report overdue PMs and deliver every message due now (one pass), then print a JSON summary
+    RunOnce,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit 0 if intact, 1 naming the first bad event
     Verify,
@@ -316,6 +388,11 @@ async fn open(settings: &config::Settings) -> anyhow::Result<Services> {
     let svc = ServiceSettings {
         session_ttl: jiff::SignedDuration::from_hours(settings.session_hours),
         max_document_bytes: settings.max_document_mib * 1024 * 1024,
+        fhir_systems: htm_domain::fhir::FhirSystems::new(&settings.fhir_system_base)
+            .map_err(|e| anyhow::anyhow!("fhir_system_base: {e}"))?,
+        lockout_threshold: settings.lockout_threshold,
+        lockout_duration: jiff::SignedDuration::from_mins(settings.lockout_minutes),
+        public_url: settings.public_url.clone().filter(|u| !u.trim().is_empty()),
     };
     Ok(Services::new(store, svc))
 }
@@ -339,6 +416,7 @@ async fn serve(s: Services, settings: &config::Settings) -> anyhow::Result<()> {
     let addr: SocketAddr = settings.addr.parse().with_context(|| format!("'{}' is not HOST:PORT", settings.addr))?;
     let mut state = htm_web::AppState::new(s);
     state.secure_cookies = settings.secure_cookies;
+    notify::spawn_worker(state.services.clone(), settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
     eprintln!("OpenHTM is serving at http://{addr}/ (API at http://{addr}/api/v1, Ctrl-C to stop)");
     htm_web::serve_on(state, listener).await.context("serving")?;
@@ -393,22 +471,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bootstrap_admin(&s).await?;
             eprintln!("The database is up to date.");
         }
-        Command::Import { what: ImportWhat::Assets { file } } => {
+        Command::Import {
+            what:
+                what @ (ImportWhat::Assets(_)
+                | ImportWhat::Models(_)
+                | ImportWhat::Locations(_)
+                | ImportWhat::Vendors(_)
+                | ImportWhat::PmSchedules(_)
+                | ImportWhat::WorkOrders(_)),
+        } => {
             let s = open(&settings).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            match s.import_assets_csv(&Principal::system(), &bytes).await {
-                Ok(n) => println!("Imported {n} assets from {}.", file.display()),
-                Err(htm_service::csv_assets::ImportError::Rows(rows)) => {
-                    for r in &rows {
-                        eprintln!("{}: {r}", file.display());
-                    }
-                    eprintln!("{} problem(s) found; nothing was imported.", rows.len());
-                    return Ok(ExitCode::FAILURE);
-                }
-                Err(htm_service::csv_assets::ImportError::Service(e)) => {
-                    bail!("import failed, nothing was imported: {e}")
-                }
-            }
+            let Some((kind, args)) = spreadsheet_import_args(what) else { bail!("not a spreadsheet import") };
+            return spreadsheet::import(&s, kind, args).await;
         }
         Command::Import { what: ImportWhat::Recalls { file } } => {
             let s = open(&settings).await?;
@@ -459,6 +533,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => bail!("import failed, nothing was imported: {e}"),
             }
         }
+        Command::Udi { what } => return Ok(udi::run(what)),
+        Command::Backup { file } => return backup::backup_cmd(&settings, &file).await,
+        Command::Restore { file } => return backup::restore_cmd(&settings, &file).await,
+        Command::CopyDb { from, to } => return backup::copy_db_cmd(&settings, &from, &to).await,
+        Command::Notify { what: NotifyCommand::RunOnce } => notify::run_once(&open(&settings).await?, &settings).await?,
         Command::Recalls { what: RecallsCommand::Match { json } } => {
             let s = open(&settings).await?;
             let candidates = s.match_recalls(&Principal::system()).await?;
@@ -480,24 +559,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{} candidate match(es) to decide.", candidates.len());
             }
         }
+        Command::Export { what: ExportWhat::Fhir { out, resource_type } } => {
+            fhir::export(&open(&settings).await?, resource_type, out).await?
+        }
         Command::Export { what: ExportWhat::Assets { format, out } } => {
             let s = open(&settings).await?;
-            let mut buf: Box<dyn Write> = match &out {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            spreadsheet::export(&s, htm_domain::spreadsheet::SheetKind::Assets, format, out).await?;
+        }
+        Command::Export {
+            what:
+                what @ (ExportWhat::Models(_)
+                | ExportWhat::Locations(_)
+                | ExportWhat::Vendors(_)
+                | ExportWhat::PmSchedules(_)
+                | ExportWhat::WorkOrders(_)),
+        } => {
+            use htm_domain::spreadsheet::SheetKind;
+            let (kind, a) = match what {
+                ExportWhat::Models(a) => (SheetKind::Models, a),
+                ExportWhat::Locations(a) => (SheetKind::Locations, a),
+                ExportWhat::Vendors(a) => (SheetKind::Vendors, a),
+                ExportWhat::PmSchedules(a) => (SheetKind::PmSchedules, a),
+                ExportWhat::WorkOrders(a) => (SheetKind::WorkOrders, a),
+                _ => bail!("not a spreadsheet export"),
             };
-            let p = Principal::system();
-            let n = match format {
-                Format::Csv => s.export_assets_csv(&p, &AssetFilter::default(), &mut buf).await?,
-                Format::Json => s.export_assets_json(&p, &AssetFilter::default(), &mut buf).await?,
-            };
-            buf.flush().context("writing the export")?;
-            drop(buf);
-            if let Some(path) = out {
-                eprintln!("Exported {n} assets to {}.", path.display());
-            }
+            let s = open(&settings).await?;
+            spreadsheet::export(&s, kind, spreadsheet::export_format(a.format), a.out).await?;
         }
         Command::User { what: UserCommand::Add { name, role, display_name, email, vendor_id } } => {
             let s = open(&settings).await?;
@@ -671,6 +758,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = open(&settings).await?;
             synth::gen_cmd(&s, assets, years, seed, end.as_deref()).await?;
         }
+        Command::GenRecalls { count, seed } => recall_bench::gen_recalls_cmd(&open(&settings).await?, count, seed).await?,
         Command::Bench { what, month, runs } => {
             let s = open(&settings).await?;
             synth::bench_cmd(&s, what, month.as_deref(), runs).await?;
@@ -687,6 +775,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The kind of a spreadsheet import (`htm import assets|models|…`), if it is one.
+fn spreadsheet_import(what: &ImportWhat) -> Option<htm_domain::spreadsheet::SheetKind> {
+    use htm_domain::spreadsheet::SheetKind;
+    Some(match what {
+        ImportWhat::Assets(_) => SheetKind::Assets,
+        ImportWhat::Models(_) => SheetKind::Models,
+        ImportWhat::Locations(_) => SheetKind::Locations,
+        ImportWhat::Vendors(_) => SheetKind::Vendors,
+        ImportWhat::PmSchedules(_) => SheetKind::PmSchedules,
+        ImportWhat::WorkOrders(_) => SheetKind::WorkOrders,
+        _ => return None,
+    })
+}
+
+fn spreadsheet_import_args(what: ImportWhat) -> Option<(htm_domain::spreadsheet::SheetKind, spreadsheet::ImportArgs)> {
+    let kind = spreadsheet_import(&what)?;
+    match what {
+        ImportWhat::Assets(a)
+        | ImportWhat::Models(a)
+        | ImportWhat::Locations(a)
+        | ImportWhat::Vendors(a)
+        | ImportWhat::PmSchedules(a)
+        | ImportWhat::WorkOrders(a) => Some((kind, a)),
+        _ => None,
+    }
 }
 
 /// A work order named by its number (`WO-YYYY-NNNNNN`) or its id.

@@ -12,6 +12,8 @@ pub enum BenchWhat {
     PmGenerate,
     /// The PM completion report
     PmCompliance,
+    /// `htm recalls match` over every open recall (load them first with `htm gen-recalls`)
+    RecallMatch,
 }
 
 fn month_or(arg: Option<&str>, default: Month) -> anyhow::Result<Month> {
@@ -53,6 +55,7 @@ pub async fn bench_cmd(s: &Services, what: BenchWhat, month: Option<&str>, runs:
     let r = match what {
         BenchWhat::PmGenerate => s.bench_pm_generate(&p, month_or(month, this)?, runs).await?,
         BenchWhat::PmCompliance => s.bench_pm_compliance(&p, month_or(month, last)?, runs).await?,
+        BenchWhat::RecallMatch => s.bench_recall_match(&p, runs).await?,
     };
     println!("{}", serde_json::to_string(&r)?);
     Ok(())

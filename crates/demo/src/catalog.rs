@@ -61,6 +61,39 @@ impl CatalogEntry {
     pub fn default_high_risk(&self) -> bool {
         self.life_support || (self.fs_function >= 9 && self.fs_physical_risk >= 4)
     }
+
+    /// The 510(k) number the row's notes tie to this model, if any: a `K` + 6 digits number
+    /// followed by a parenthesis that names the model number as a word, as in
+    /// `510(k) K091308 (Alaris PC unit 8000/8015)`. Conservative: a number cited for the
+    /// category in general (`K171801 cleared under 870…`) is not given to any model.
+    pub fn k_number_for(&self, model_number: &str) -> Option<String> {
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_uppercase).collect()
+        };
+        let model = words(model_number);
+        if model.is_empty() || model.iter().map(String::len).sum::<usize>() < 3 {
+            return None;
+        }
+        let notes = self.notes.as_bytes();
+        let mut i = 0;
+        while i + 7 <= notes.len() {
+            let is_k = notes[i] == b'K'
+                && notes[i + 1..i + 7].iter().all(u8::is_ascii_digit)
+                && (i == 0 || !notes[i - 1].is_ascii_alphanumeric())
+                && notes.get(i + 7).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if is_k {
+                let rest = &self.notes[i + 7..];
+                if let Some(inner) = rest.trim_start().strip_prefix('(').and_then(|r| r.split(')').next()) {
+                    let w = words(inner);
+                    if w.windows(model.len()).any(|win| win == model.as_slice()) {
+                        return Some(self.notes[i..i + 7].to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        None
+    }
 }
 
 /// Parses the embedded catalog.

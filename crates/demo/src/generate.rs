@@ -397,6 +397,7 @@ impl Gen {
                     expected_life_years: Some(entry.expected_life_years as i32),
                     high_risk: entry.default_high_risk(),
                     life_support: entry.life_support,
+                    fda_510k: entry.k_number_for(&m.model_number),
                     version: 1,
                 });
                 // A fictitious GS1 restricted-circulation GTIN (prefix 02), never a real product's.

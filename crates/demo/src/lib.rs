@@ -56,6 +56,7 @@ mod people;
 mod rng;
 mod spec;
 pub mod synthetic;
+pub mod synthetic_recalls;
 mod texts;
 mod time;
 

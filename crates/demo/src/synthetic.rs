@@ -246,6 +246,7 @@ pub fn reference(spec: &SyntheticSpec) -> Result<Dataset, String> {
                 expected_life_years: Some(entry.expected_life_years as i32),
                 high_risk: entry.default_high_risk(),
                 life_support: entry.life_support,
+                fda_510k: entry.k_number_for(&m.model_number),
                 version: 1,
             });
         }

@@ -64,6 +64,10 @@ pub struct DeviceModel {
     pub expected_life_years: Option<i32>,
     pub high_risk: bool,
     pub life_support: bool,
+    /// The FDA 510(k) premarket notification number (`K` + 6 digits, e.g. `K091308`), when
+    /// known (REFERENCE §5.6 `premarket_submissions`, §6.2 `k_numbers`); recall matching uses it.
+    #[serde(default)]
+    pub fda_510k: Option<String>,
     pub version: i64,
 }
 
@@ -129,8 +133,37 @@ pub struct ModelPatch {
     pub high_risk: Option<bool>,
     #[serde(default)]
     pub life_support: Option<bool>,
+    /// The 510(k) number (`K` + 6 digits); an empty string clears it.
+    #[serde(default)]
+    pub fda_510k: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// Reads a 510(k) number: `K` followed by six digits (`k091308` and surrounding spaces are
+/// accepted and normalised). REFERENCE §5.6 (`premarket_submissions[].submission_number`, K…)
+/// and §6.2 (a recall's `k_numbers`). PMA (`P…`) and De Novo (`DEN…`) numbers are refused.
+pub fn parse_510k(s: &str) -> Result<String, DomainError> {
+    let k = s.trim().to_uppercase();
+    let ok = k.len() == 7 && k.starts_with('K') && k[1..].bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(k)
+    } else {
+        Err(DomainError::Invalid(vec![crate::FieldError::new(
+            "fda_510k",
+            "must be a 510(k) number: K followed by 6 digits, e.g. K091308",
+        )]))
+    }
+}
+
+/// A model's 510(k) after a patch: absent keeps `current`, empty clears, anything else must
+/// pass [`parse_510k`].
+pub fn patched_510k(current: Option<&str>, patch: Option<&str>) -> Result<Option<String>, DomainError> {
+    match patch.map(str::trim) {
+        None => Ok(current.map(str::to_string)),
+        Some("") => Ok(None),
+        Some(k) => parse_510k(k).map(Some),
+    }
 }
 
 impl NewManufacturer {
@@ -196,6 +229,20 @@ impl NewDeviceModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_510k_is_k_and_six_digits() {
+        // The real recall Z-0359-2013 lists K082332; the catalogue's Alaris row cites K091308.
+        assert_eq!(parse_510k(" k082332 ").unwrap(), "K082332");
+        assert_eq!(parse_510k("K091308").unwrap(), "K091308");
+        for bad in ["K09130", "K0913088", "P970004", "DEN200038", "K09130A", ""] {
+            assert!(parse_510k(bad).is_err(), "{bad}");
+        }
+        assert_eq!(patched_510k(Some("K091308"), None).unwrap().as_deref(), Some("K091308"));
+        assert_eq!(patched_510k(Some("K091308"), Some(" ")).unwrap(), None);
+        assert_eq!(patched_510k(None, Some("k243855")).unwrap().as_deref(), Some("K243855"));
+        assert!(patched_510k(None, Some("510k")).is_err());
+    }
 
     #[test]
     fn product_codes_are_three_letters() {

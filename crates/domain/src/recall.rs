@@ -844,12 +844,20 @@ pub struct ModelFacts {
     pub manufacturer: String,
     pub model_number: String,
     pub product_code: Option<String>,
+    /// The model's 510(k) number (`K` + 6 digits), when known.
+    pub k_number: Option<String>,
 }
 
-/// Whether a model's assets can be candidates through the manufacturer: the same company and
-/// the product code or the model number (see [`match_asset`]). Assets found by UDI-DI are looked
-/// up separately; models carry no 510(k) yet. Cheap; used to choose which assets to load.
+/// Whether a model's assets can be candidates (see [`match_asset`]): the same company and the
+/// product code or the model number, or the model's 510(k) among the recall's `k_numbers` (the
+/// 510(k) is identity and product evidence at once, REFERENCE §6.2 `k_numbers`; with the
+/// product code, the model or the firm it reaches the threshold even when the firm's name is
+/// not in the alias table). Assets found by UDI-DI are looked up separately. Cheap; used to
+/// choose which assets to load.
 pub fn model_may_match(r: &PreparedRecall, m: &ModelFacts, aliases: &AliasTable) -> bool {
+    if m.k_number.as_deref().is_some_and(|k| r.k_numbers.iter().any(|x| x.eq_ignore_ascii_case(k))) {
+        return true;
+    }
     let same_company =
         !r.companies.is_empty() && aliases.companies(&m.manufacturer).iter().any(|c| r.companies.contains(c));
     same_company

@@ -82,23 +82,75 @@ pub fn parse_username(s: &str) -> Result<String, DomainError> {
     Ok(t)
 }
 
-pub const MIN_PASSWORD_LEN: usize = 10;
+/// NIST SP 800-63B-4 §3.1.1.2: a password used as a single authentication factor is at least
+/// 15 characters long; at least 64 must be accepted (we accept 256).
+pub const MIN_PASSWORD_LEN: usize = 15;
+pub const MAX_PASSWORD_LEN: usize = 256;
 
-/// The password policy: at least 10 characters, not the user name, not one repeated character.
+/// Passwords seen first in every breach corpus that are long enough to pass the length rule;
+/// SP 800-63B-4 §3.1.1.2 asks verifiers to refuse commonly used, expected or compromised values.
+/// Compared case-insensitively with separators (space, `-`, `_`, `.`) removed.
+const COMMON_LONG_PASSWORDS: &[&str] = &[
+    "passwordpassword", "password1234567", "password12345678", "password123456789", "passwordpassword1",
+    "qwertyuiopasdfgh", "qwertyuiopasdfghjkl", "1q2w3e4r5t6y7u8i", "1qaz2wsx3edc4rfv", "zaq12wsxcde34rfv",
+    "iloveyouiloveyou", "letmeinletmein1", "welcomewelcome1", "administrator1", "administrator123",
+    "changemechangeme", "trustno1trustno1", "abc123abc123abc", "mypasswordis123", "thisismypassword",
+    "correcthorsebatterystaple", "passw0rdpassw0rd", "adminadminadmin", "rootrootrootroot", "biomedbiomed123",
+];
+
+/// The password policy (NIST SP 800-63B-4 §3.1.1.2; 21 CFR Part 11 §11.300 password controls):
+/// 15 to 256 characters, no composition rules, and not a value an attacker tries first — the user
+/// name or the product's name inside it, one character or one short group repeated, a run of
+/// consecutive keys or digits, or a known common password.
 pub fn check_password(username: &str, password: &str) -> Result<(), DomainError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
+    let bad = |why: &str| Err(DomainError::field("password", why.to_string()));
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
         return Err(DomainError::field("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
-    if password.eq_ignore_ascii_case(username) {
-        return Err(DomainError::field("password", "must not be the user name"));
+    if len > MAX_PASSWORD_LEN {
+        return Err(DomainError::field("password", format!("must be at most {MAX_PASSWORD_LEN} characters")));
     }
-    let mut chars = password.chars();
-    if let Some(first) = chars.next()
-        && chars.all(|c| c == first)
-    {
-        return Err(DomainError::field("password", "must not repeat one character"));
+    let folded: String =
+        password.chars().filter(|c| !matches!(c, ' ' | '-' | '_' | '.')).flat_map(char::to_lowercase).collect();
+    let user = username.trim().to_lowercase();
+    if password.eq_ignore_ascii_case(username) || (user.chars().count() >= 3 && folded.contains(&user)) {
+        return bad("must not contain the user name");
+    }
+    if folded.contains("openhtm") {
+        return bad("must not contain the product's name");
+    }
+    if is_repetition(&folded) {
+        return bad("must not repeat one character or one short group of characters");
+    }
+    if is_sequence(&folded) {
+        return bad("must not be a run of consecutive letters, digits or keyboard keys");
+    }
+    if COMMON_LONG_PASSWORDS.contains(&folded.as_str()) {
+        return bad("is a commonly used password; choose another");
     }
     Ok(())
+}
+
+/// `aaaa…`, `abcabcabc…`, `12341234…`: the whole string is one group of 1–4 characters repeated.
+fn is_repetition(s: &str) -> bool {
+    let c: Vec<char> = s.chars().collect();
+    (1..=4).any(|k| c.len() >= 2 * k && c.iter().enumerate().all(|(i, ch)| *ch == c[i % k]))
+}
+
+/// The whole string is one run along the alphabet, the digits or a keyboard row, up or down.
+fn is_sequence(s: &str) -> bool {
+    const RUNS: &[&str] = &[
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+        "0123456789012345678901234567890123456789",
+        "qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnm",
+        "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    ];
+    if s.chars().count() < MIN_PASSWORD_LEN {
+        return false;
+    }
+    let rev: String = s.chars().rev().collect();
+    RUNS.iter().any(|r| r.contains(s) || r.contains(rev.as_str()))
 }
 
 impl NewUser {
@@ -130,9 +182,22 @@ mod tests {
     #[test]
     fn the_password_policy_refuses_weak_passwords() {
         assert!(check_password("jsmith", "short").is_err());
-        assert!(check_password("jsmith12345", "JSMITH12345").is_err());
-        assert!(check_password("jsmith", "aaaaaaaaaaaa").is_err());
-        assert!(check_password("jsmith", "Correct-Horse-7").is_ok());
+        // 14 characters is one short of SP 800-63B-4's 15; 15 passes
+        assert!(check_password("jsmith", "Tulip-Ladder-9").is_err());
+        assert!(check_password("jsmith", "Tulip-Ladder-94").is_ok());
+        assert!(check_password("jsmith", &"x".repeat(257)).is_err());
+        assert!(check_password("jsmith", &"Tulip-Ladder-9".repeat(18)).is_ok()); // 252 characters
+        assert!(check_password("jsmith123456789", "JSMITH123456789").is_err());
+        assert!(check_password("jsmith", "My-jsmith-Password-1").is_err());
+        assert!(check_password("jsmith", "aaaaaaaaaaaaaaaa").is_err());
+        assert!(check_password("jsmith", "abcabcabcabcabcabc").is_err());
+        assert!(check_password("jsmith", "1234567890123456").is_err());
+        assert!(check_password("jsmith", "qwertyuiopasdfgh").is_err());
+        assert!(check_password("jsmith", "ZYXWVUTSRQPONMLK").is_err());
+        assert!(check_password("jsmith", "Password-Password").is_err());
+        assert!(check_password("jsmith", "openhtm-rocks-2026").is_err());
+        assert!(check_password("jsmith", "Correct-Horse-77").is_ok());
+        assert!(check_password("jsmith", "Biomed-Demo-2026").is_ok());
     }
 
     #[test]

@@ -65,8 +65,23 @@ const DUMMY_HASH: &str =
 
 impl Services {
     /// Checks a user name and password and opens a session of `kind` (`api` or `web`).
+    ///
+    /// Attempts are monitored (21 CFR Part 11 §11.300(d); NIST SP 800-63B-4 §3.2.2): after
+    /// `lockout_threshold` consecutive wrong passwords the account is locked for
+    /// `lockout_duration` (an audited `lock` event); while locked every login is refused with
+    /// `TooManyAttempts`, even with the right password. A successful login restarts the count.
     pub async fn login(&self, username: &str, password: &str, kind: &str) -> ServiceResult<LoginGrant> {
         let creds = self.store.get_user_credentials(username).await?;
+        let now = self.now();
+        if let Some((u, _)) = &creds
+            && let Some(until) = self.store.login_lock(u.id).await?.locked_until
+            && until > now
+        {
+            tracing::warn!(user = %u.username, %until, "login refused: the account is locked");
+            return Err(ServiceError::TooManyAttempts(format!(
+                "too many failed logins: the account is locked until {until} (or until an administrator unlocks it)"
+            )));
+        }
         let password = password.to_string();
         let (user, hash) = match creds {
             Some((u, h)) => (Some(u), h),
@@ -77,13 +92,34 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let user = match user {
             Some(u) if ok && u.active => u,
+            Some(u) if !ok && self.settings.lockout_threshold > 0 => {
+                let until = now.checked_add(self.settings.lockout_duration).unwrap_or(now);
+                let ctx = htm_store::ChangeContext {
+                    actor_id: None,
+                    actor: "system".into(),
+                    at: now,
+                    reason: Some(format!(
+                        "{} consecutive failed logins lock the account for {}",
+                        self.settings.lockout_threshold, self.settings.lockout_duration
+                    )),
+                };
+                let after = self.store.record_failed_login(&ctx, u.id, self.settings.lockout_threshold, until).await?;
+                tracing::warn!(user = %u.username, failed = after.failed_logins, locked = after.locked_until.is_some(), "failed login");
+                return Err(ServiceError::Unauthenticated("wrong user name or password".into()));
+            }
             _ => return Err(ServiceError::Unauthenticated("wrong user name or password".into())),
         };
+        self.store.record_successful_login(user.id).await?;
         let token = new_token();
-        let now = self.now();
         let expires_at = now.checked_add(self.settings.session_ttl).unwrap_or(now);
         self.store.insert_session(user.id, &token_hash(&token), kind, now, expires_at).await?;
         Ok(LoginGrant { token, expires_at, user })
+    }
+
+    /// Lifts an account's login lock before it runs out (administrators only; audited).
+    pub async fn unlock_user(&self, p: &Principal, id: htm_domain::ids::UserId) -> ServiceResult<htm_store::LoginLock> {
+        p.require(crate::permissions::Action::ManageUsers)?;
+        Ok(self.store.unlock_user(&self.ctx(p, Some("account unlocked by an administrator".into())), id).await?)
     }
 
     /// The principal a token belongs to, if the session is live.

@@ -126,7 +126,7 @@ fn date_text(d: Option<jiff::civil::Date>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn asset_record(a: &Asset) -> Vec<String> {
+pub(crate) fn asset_record(a: &Asset) -> Vec<String> {
     vec![
         a.id.to_string(),
         a.asset_tag.clone(),
@@ -167,12 +167,12 @@ fn asset_record(a: &Asset) -> Vec<String> {
 }
 
 /// Lookup tables from names in a file to ids, loaded page by page.
-struct Lookups {
-    models: HashMap<(String, String), ModelId>,
-    departments_by_cc: HashMap<String, DepartmentId>,
-    departments_by_name: HashMap<String, Vec<DepartmentId>>,
-    locations: HashMap<(DepartmentId, String), LocationId>,
-    vendors: HashMap<String, VendorId>,
+pub(crate) struct Lookups {
+    pub(crate) models: HashMap<(String, String), ModelId>,
+    pub(crate) departments_by_cc: HashMap<String, DepartmentId>,
+    pub(crate) departments_by_name: HashMap<String, Vec<DepartmentId>>,
+    pub(crate) locations: HashMap<(DepartmentId, String), LocationId>,
+    pub(crate) vendors: HashMap<String, VendorId>,
 }
 
 fn key(s: &str) -> String {
@@ -236,7 +236,7 @@ impl Services {
         }
     }
 
-    async fn load_lookups(&self) -> ServiceResult<Lookups> {
+    pub(crate) async fn load_lookups(&self) -> ServiceResult<Lookups> {
         let mut l = Lookups {
             models: HashMap::new(),
             departments_by_cc: HashMap::new(),
@@ -406,7 +406,7 @@ impl Services {
 }
 
 /// The optional PM and test-equipment columns of a row.
-fn parse_pm_fields<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<AssetPmFields, Vec<RowError>> {
+pub(crate) fn parse_pm_fields<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<AssetPmFields, Vec<RowError>> {
     let mut e = Vec::new();
     let mut f = AssetPmFields::default();
     let mut err = |column: &str, message: String| e.push(RowError { row: 0, column: column.into(), message });
@@ -455,7 +455,7 @@ fn parse_pm_fields<'a>(get: &dyn Fn(&str) -> Option<&'a str>) -> Result<AssetPmF
     if e.is_empty() { Ok(f) } else { Err(e) }
 }
 
-fn parse_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, l: &Lookups) -> Result<NewAsset, Vec<RowError>> {
+pub(crate) fn parse_row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, l: &Lookups) -> Result<NewAsset, Vec<RowError>> {
     let mut e = Vec::new();
     let err = |e: &mut Vec<RowError>, c: &str, m: String| e.push(RowError { row: 0, column: c.into(), message: m });
     let date = |e: &mut Vec<RowError>, c: &str| -> Option<jiff::civil::Date> {

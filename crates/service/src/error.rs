@@ -24,6 +24,9 @@ pub enum ServiceError {
     Unqualified(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// Too many failed logins: the account is locked for a while, or the client is throttled.
+    #[error("{0}")]
+    TooManyAttempts(String),
     /// Signing (21 CFR Part 11 §11.200) needs the signer's password, and none was given.
     #[error("{0}")]
     SignatureRequired(String),

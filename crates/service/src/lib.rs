@@ -10,28 +10,35 @@
 
 pub mod assets;
 pub mod auth;
+pub mod backup;
+pub mod calendar;
 pub mod csv_assets;
 pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod esa;
 pub mod esa_import;
+pub mod fhir;
 pub mod incidents;
 pub mod network;
+pub mod notifications;
 mod network_demo;
 pub mod org;
 pub mod permissions;
 pub mod pm;
 pub mod procedures;
 pub mod qualifications;
+pub mod recall_bench;
 pub mod recalls;
 pub mod repair_analytics;
 pub mod risk;
 pub mod risk_methods;
+pub mod spreadsheet;
 pub mod strategies;
 pub mod survey;
 pub mod synthetic;
 pub mod test_equipment;
+pub mod udi;
 pub mod usage;
 pub mod users;
 pub mod vulnerabilities;
@@ -51,6 +58,15 @@ pub struct ServiceSettings {
     pub session_ttl: jiff::SignedDuration,
     /// The largest document upload, in bytes (default 25 MiB).
     pub max_document_bytes: u64,
+    /// The hospital's base URI for FHIR identifier systems (REFERENCE §8.3).
+    pub fhir_systems: htm_domain::fhir::FhirSystems,
+    /// Consecutive failed logins that lock an account (0: never lock).
+    pub lockout_threshold: u32,
+    /// How long a locked account refuses every password.
+    pub lockout_duration: jiff::SignedDuration,
+    /// The server's public base URL (e.g. `https://htm.hospital.example`), for links in
+    /// notifications and calendar feeds; `None`: links are left out (or taken from the request).
+    pub public_url: Option<String>,
 }
 
 impl Default for ServiceSettings {
@@ -58,6 +74,10 @@ impl Default for ServiceSettings {
         ServiceSettings {
             session_ttl: jiff::SignedDuration::from_hours(12),
             max_document_bytes: htm_domain::document::DEFAULT_MAX_BYTES,
+            fhir_systems: htm_domain::fhir::FhirSystems::default(),
+            lockout_threshold: 10,
+            lockout_duration: jiff::SignedDuration::from_mins(15),
+            public_url: None,
         }
     }
 }

@@ -57,6 +57,13 @@ pub enum Action {
     /// Import the KEV catalogue and SBOMs, enter CVEs, run matching, decide findings (opens
     /// software-update work orders).
     ManageVulnerabilities,
+    /// Back up, restore or move the whole database (issue 7 §5): administrators only.
+    BackupRestore,
+    /// Create and revoke anyone's (and departments') PM calendar feeds; everyone who does the
+    /// work may manage their own.
+    ManageCalendarFeeds,
+    /// Manage webhook subscriptions and read the notification outbox and its delivery log.
+    ManageNotifications,
 }
 
 use Action::*;
@@ -90,6 +97,9 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ManageAemSettings,
             ManageRecalls,
             ManageVulnerabilities,
+            BackupRestore,
+            ManageCalendarFeeds,
+            ManageNotifications,
         ],
     ),
     (
@@ -117,6 +127,8 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ManageAemSettings,
             ManageRecalls,
             ManageVulnerabilities,
+            ManageCalendarFeeds,
+            ManageNotifications,
         ],
     ),
     (
@@ -255,7 +267,10 @@ fn describe(a: Action) -> &'static str {
         ManageAemSettings => "change the AEM program's settings",
         ManageRecalls => "manage recalls and alerts",
         ManageVulnerabilities => "manage vulnerabilities and findings",
+        BackupRestore => "back up, restore or move the whole database",
         InvestigateIncident => "investigate incidents or decide medical device reporting",
+        ManageCalendarFeeds => "manage other people's calendar feeds",
+        ManageNotifications => "manage notifications and webhooks",
     }
 }
 

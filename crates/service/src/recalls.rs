@@ -20,8 +20,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-/// How many open recalls one matching round loads assets for.
-const RECALLS_PER_ROUND: u32 = 100;
+/// How many open recalls one read returns.
+const RECALLS_PER_READ: u32 = 2_000;
+/// How many device models' assets one query reads (a model has at most a few thousand units).
+const MODELS_PER_QUERY: usize = 20;
+/// How many UDI-DIs one asset query looks up.
+const DIS_PER_QUERY: usize = 500;
+/// How many recalls' candidates one transaction writes.
+const RECALLS_PER_SYNC: usize = 2_000;
 
 /// The shipped manufacturer alias table, parsed once.
 pub fn aliases() -> &'static AliasTable {
@@ -137,81 +143,118 @@ impl Services {
     /// Re-runs matching for every open recall: undecided candidates are replaced by the current
     /// proposals; decided matches (confirmed, rejected, not affected) are kept. Returns the
     /// undecided candidates of all open recalls, highest confidence first within a recall.
+    ///
+    /// Set-based: the open recalls are read and prepared once; each recall names the device
+    /// models that may match it (same company and product code or model number, or the same
+    /// 510(k)) and the UDI-DIs in its text; the assets of every named model are then read once,
+    /// [`MODELS_PER_QUERY`] models per query, and scored against every recall naming that
+    /// model; the results are written [`RECALLS_PER_SYNC`] recalls per transaction.
     pub async fn match_recalls(&self, p: &Principal) -> ServiceResult<Vec<Candidate>> {
         p.require(Action::ManageRecalls)?;
         let ctx = self.ctx(p, Some("recall matching".into()));
         let aliases = aliases();
         let models = self.store.matching_models().await?;
         let mut by_company: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_k: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, m) in models.iter().enumerate() {
             for c in aliases.companies(&m.manufacturer) {
                 by_company.entry(c).or_default().push(i);
             }
+            if let Some(k) = &m.k_number {
+                by_k.entry(k.to_uppercase()).or_default().push(i);
+            }
         }
-        let mut out = Vec::new();
+        // Every open recall, prepared once.
+        let mut recalls: Vec<Recall> = Vec::new();
         let mut after = None;
         loop {
-            let recalls = self.store.open_recalls_after(after, RECALLS_PER_ROUND).await?;
-            let Some(last) = recalls.last() else { break };
+            let page = self.store.open_recalls_after(after, RECALLS_PER_READ).await?;
+            let Some(last) = page.last() else { break };
             after = Some(last.id);
-            let prepared: Vec<PreparedRecall> =
-                recalls.iter().map(|r| PreparedRecall::new(&r.record, aliases)).collect();
-            // Which models and DIs each recall needs; one asset query for the round.
-            let mut wanted_models: Vec<HashSet<i64>> = Vec::with_capacity(prepared.len());
-            let mut all_models = HashSet::new();
-            let mut all_dis = HashSet::new();
-            for pr in &prepared {
-                let mut set = HashSet::new();
-                for c in &pr.companies {
-                    for &i in by_company.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-                        if rules::model_may_match(pr, &models[i], aliases) {
-                            set.insert(models[i].model_id);
-                        }
-                    }
-                }
-                all_models.extend(set.iter().copied());
-                all_dis.extend(pr.di_tokens());
-                wanted_models.push(set);
-            }
-            let model_ids: Vec<i64> = all_models.into_iter().collect();
-            // Assets may store a GTIN-14 with a leading zero the notice leaves off.
-            let dis: Vec<String> = all_dis.into_iter().flat_map(|d| [format!("0{d}"), d]).collect();
-            let assets = self.store.matching_assets(&model_ids, &dis).await?;
-            let mut assets_by_model: HashMap<i64, Vec<&AssetFacts>> = HashMap::new();
-            let mut assets_by_di: HashMap<String, Vec<&AssetFacts>> = HashMap::new();
-            for a in &assets {
-                assets_by_model.entry(a.model_id).or_default().push(a);
-                if let Some(d) = &a.udi_di {
-                    assets_by_di.entry(d.clone()).or_default().push(a);
-                }
-            }
-            let mut batch = Vec::with_capacity(recalls.len());
-            for ((recall, pr), models_wanted) in recalls.iter().zip(&prepared).zip(&wanted_models) {
-                let mut seen = HashSet::new();
-                let mut proposals = Vec::new();
-                let di_assets = pr
-                    .di_tokens()
-                    .into_iter()
-                    .flat_map(|d| [format!("0{d}"), d])
-                    .flat_map(|d| assets_by_di.get(&d).cloned().unwrap_or_default());
-                let model_assets =
-                    models_wanted.iter().flat_map(|m| assets_by_model.get(m).cloned().unwrap_or_default());
-                for a in model_assets.chain(di_assets) {
-                    if seen.insert(a.asset_id)
-                        && let Some(prop) = rules::match_asset(pr, a, aliases)
-                    {
-                        proposals.push(prop);
-                    }
-                }
-                proposals.sort_by_key(|p| p.asset_id);
-                batch.push((recall.id, proposals));
-            }
-            self.store.sync_recall_candidates(&ctx, &batch).await?;
-            let ids: Vec<RecallId> = recalls.iter().map(|r| r.id).collect();
-            let matches = self.store.recall_matches(&ids).await?;
-            out.extend(matches.iter().filter(|m| m.status == MatchStatus::Candidate).map(to_candidate));
+            recalls.extend(page);
         }
-        Ok(out)
+        let prepared: Vec<PreparedRecall> = recalls.iter().map(|r| PreparedRecall::new(&r.record, aliases)).collect();
+        // Which recalls name each model and each UDI-DI.
+        let mut recalls_of_model: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut recalls_of_di: HashMap<String, Vec<usize>> = HashMap::new();
+        for (ri, pr) in prepared.iter().enumerate() {
+            let mut set = HashSet::new();
+            let by_firm = pr.companies.iter().flat_map(|c| by_company.get(c).map(Vec::as_slice).unwrap_or(&[]));
+            let by_510k = pr.k_numbers.iter().flat_map(|k| by_k.get(&k.to_uppercase()).map(Vec::as_slice).unwrap_or(&[]));
+            for &i in by_firm.chain(by_510k) {
+                if rules::model_may_match(pr, &models[i], aliases) && set.insert(models[i].model_id) {
+                    recalls_of_model.entry(models[i].model_id).or_default().push(ri);
+                }
+            }
+            // Assets may store a GTIN-14 with a leading zero the notice leaves off.
+            for d in pr.di_tokens().into_iter().flat_map(|d| [format!("0{d}"), d]) {
+                let v = recalls_of_di.entry(d).or_default();
+                if v.last() != Some(&ri) {
+                    v.push(ri);
+                }
+            }
+        }
+        let mut proposals: Vec<Vec<rules::MatchProposal>> = vec![Vec::new(); recalls.len()];
+        let mut seen: Vec<HashSet<i64>> = vec![HashSet::new(); recalls.len()];
+        let mut score = |a: &AssetFacts, ris: &[usize]| {
+            for &ri in ris {
+                if !seen[ri].contains(&a.asset_id)
+                    && let Some(prop) = rules::match_asset(&prepared[ri], a, aliases)
+                {
+                    seen[ri].insert(a.asset_id);
+                    proposals[ri].push(prop);
+                }
+            }
+        };
+        let mut model_ids: Vec<i64> = recalls_of_model.keys().copied().collect();
+        model_ids.sort_unstable();
+        for chunk in model_ids.chunks(MODELS_PER_QUERY) {
+            for a in self.store.matching_assets(chunk, &[]).await? {
+                score(&a, recalls_of_model.get(&a.model_id).map(Vec::as_slice).unwrap_or(&[]));
+            }
+        }
+        let mut dis: Vec<String> = recalls_of_di.keys().cloned().collect();
+        dis.sort_unstable();
+        for chunk in dis.chunks(DIS_PER_QUERY) {
+            for a in self.store.matching_assets(&[], chunk).await? {
+                let di = a.udi_di.clone().unwrap_or_default();
+                score(&a, recalls_of_di.get(&di).map(Vec::as_slice).unwrap_or(&[]));
+            }
+        }
+        let batch: Vec<(RecallId, Vec<rules::MatchProposal>)> = recalls
+            .iter()
+            .zip(proposals)
+            .map(|(r, mut ps)| {
+                ps.sort_by_key(|p| p.asset_id);
+                (r.id, ps)
+            })
+            .collect();
+        let ids: Vec<RecallId> = recalls.iter().map(|r| r.id).collect();
+        let known = self.store.recall_matches(&ids).await?; // what was known, for the notifications
+        for b in batch.chunks(RECALLS_PER_SYNC) {
+            self.store.sync_recall_candidates(&ctx, b).await?;
+        }
+        let matches = self.store.recall_matches(&ids).await?;
+        self.notify_recall_candidates(p, &known, &matches).await;
+        Ok(matches.iter().filter(|m| m.status == MatchStatus::Candidate).map(to_candidate).collect())
+    }
+
+    /// Creates a device model (as `create_model_designated`) with its 510(k) number, checked
+    /// first (`K` + 6 digits, REFERENCE §5.6, §6.2) so a bad number creates nothing; the number
+    /// is then set by a model update (its own audited `update` event).
+    pub async fn create_model_with_510k(
+        &self,
+        p: &Principal,
+        n: htm_domain::catalog::NewDeviceModel,
+        designation_reason: Option<String>,
+        fda_510k: Option<String>,
+    ) -> ServiceResult<htm_domain::catalog::DeviceModel> {
+        p.require(Action::ManageInventory)?;
+        let k = fda_510k.as_deref().map(htm_domain::catalog::parse_510k).transpose()?;
+        let m = self.create_model_designated(p, n, designation_reason).await?;
+        let Some(k) = k else { return Ok(m) };
+        let patch = htm_domain::catalog::ModelPatch { version: m.version, fda_510k: Some(k), ..Default::default() };
+        self.update_model(p, m.id, patch).await
     }
 
     /// Confirms a candidate: the asset is affected. Opens a recall-action work order for it in

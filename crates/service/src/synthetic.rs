@@ -245,7 +245,7 @@ pub struct BenchResult {
     pub per_run: Vec<(String, f64, i64)>,
 }
 
-fn summarize(name: &str, backend: &str, per_run: Vec<(String, f64, i64)>) -> BenchResult {
+pub(crate) fn summarize(name: &str, backend: &str, per_run: Vec<(String, f64, i64)>) -> BenchResult {
     let mut ms: Vec<(f64, i64)> = per_run.iter().map(|r| (r.1, r.2)).collect();
     ms.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mid = ms.get(ms.len() / 2).copied().unwrap_or((0.0, 0));
@@ -304,7 +304,7 @@ impl Services {
     }
 }
 
-fn backend_name(s: &Services) -> &'static str {
+pub(crate) fn backend_name(s: &Services) -> &'static str {
     match s.store.backend() {
         htm_store::Backend::Sqlite => "sqlite",
         htm_store::Backend::Postgres => "postgres",

@@ -30,11 +30,17 @@ pub struct MatchSummary {
     pub added: u32,
     pub updated: u32,
     pub unchanged: u32,
+    /// Findings that no longer match, now `resolved` (kept, audited).
+    #[serde(default)]
+    pub resolved: u32,
+    /// Resolved findings that match again, now `open`.
+    #[serde(default)]
+    pub reopened: u32,
 }
 
 impl From<FindingSync> for MatchSummary {
     fn from(s: FindingSync) -> Self {
-        Self { added: s.added, updated: s.updated, unchanged: s.unchanged }
+        Self { added: s.added, updated: s.updated, unchanged: s.unchanged, resolved: s.resolved, reopened: s.reopened }
     }
 }
 
@@ -179,6 +185,9 @@ impl Services {
     ) -> ServiceResult<Finding> {
         p.require(Action::ManageVulnerabilities)?;
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if status == FindingStatus::Resolved {
+            return Err(ServiceError::invalid("status", "a finding is resolved by matching, when it no longer matches"));
+        }
         if status != FindingStatus::Open && note.is_none() {
             return Err(ServiceError::invalid("note", "say why (e.g. the mitigation applied)"));
         }

@@ -54,7 +54,11 @@ impl Services {
             new.assigned_to = None;
             new.vendor_id = None;
         }
-        Ok(self.store.insert_work_order(&self.ctx(p, None), &new, Some(p.user.id)).await?)
+        let wo = self.store.insert_work_order(&self.ctx(p, None), &new, Some(p.user.id)).await?;
+        if wo.assigned_to.is_some() {
+            self.notify_assigned(p, &wo).await;
+        }
+        Ok(wo)
     }
 
     pub async fn update_work_order(
@@ -64,7 +68,7 @@ impl Services {
         patch: WorkOrderPatch,
     ) -> ServiceResult<WorkOrder> {
         p.require(Action::EditWorkOrder)?;
-        self.get_work_order(p, id).await?;
+        let before = self.get_work_order(p, id).await?;
         let patch = patch.normalized()?;
         if p.user.role == Role::Vendor && (patch.vendor_id.is_some() || patch.assigned_to.is_some()) {
             return Err(ServiceError::Forbidden("a vendor may not reassign work".into()));
@@ -74,10 +78,14 @@ impl Services {
             .iter()
             .map(|l| LabourToAdd { technician_id: l.technician_id.unwrap_or(p.user.id), entry: l.clone() })
             .collect();
-        Ok(self
+        let wo = self
             .store
             .update_work_order(&self.ctx(p, patch.reason.clone()), id, &patch, &labour, &patch.add_parts)
-            .await?)
+            .await?;
+        if wo.assigned_to.is_some() && wo.assigned_to != before.assigned_to {
+            self.notify_assigned(p, &wo).await;
+        }
+        Ok(wo)
     }
 
     pub async fn transition_work_order(
@@ -115,7 +123,11 @@ impl Services {
         if p.user.role == Role::Vendor && req.assigned_to.is_some_and(|u| u != p.user.id) {
             return Err(ServiceError::Forbidden("a vendor may assign work only to themselves".into()));
         }
-        Ok(self.store.transition_work_order(&self.ctx(p, req.reason.clone()), id, &req).await?)
+        let after = self.store.transition_work_order(&self.ctx(p, req.reason.clone()), id, &req).await?;
+        if after.assigned_to.is_some() && after.assigned_to != wo.assigned_to {
+            self.notify_assigned(p, &after).await;
+        }
+        Ok(after)
     }
 
     /// The electronic signatures of a work order, oldest first (printed with the record).

@@ -336,6 +336,7 @@ fn model_from(r: &DbRow) -> Result<DeviceModel, sqlx::Error> {
         expected_life_years: r.try_get("expected_life_years")?,
         high_risk: r.try_get("high_risk")?,
         life_support: r.try_get("life_support")?,
+        fda_510k: r.try_get("fda_510k")?,
         version: r.try_get("version")?,
     })
 }
@@ -1282,12 +1283,13 @@ async fn seed_all(conn: &mut DbConn, ctx: &ChangeContext, d: &Dataset) -> StoreR
         b.push_bind(r.id.0).push_bind(r.name.clone()).push_bind(r.phone.clone()).push_bind(r.email.clone())
             .push_bind(1_i64).push_bind(at).push_bind(at);
     }, "vendor", r.id);
-    bulk!(d.models, "INSERT INTO device_models (id, manufacturer_id, model_number, name, category, nomenclature_system, nomenclature_code, fda_product_code, fda_class, expected_life_years, high_risk, life_support, version, created_at, updated_at) ", |b, r| {
+    bulk!(d.models, "INSERT INTO device_models (id, manufacturer_id, model_number, name, category, nomenclature_system, nomenclature_code, fda_product_code, fda_class, expected_life_years, high_risk, life_support, version, created_at, updated_at, fda_510k) ", |b, r| {
         b.push_bind(r.id.0).push_bind(r.manufacturer_id.0).push_bind(r.model_number.clone()).push_bind(r.name.clone())
             .push_bind(r.category.clone()).push_bind(r.nomenclature_system.map(|n| n.as_str()))
             .push_bind(r.nomenclature_code.clone()).push_bind(r.fda_product_code.clone())
             .push_bind(r.fda_class.map(|c| c.as_str())).push_bind(r.expected_life_years)
-            .push_bind(r.high_risk).push_bind(r.life_support).push_bind(1_i64).push_bind(at).push_bind(at);
+            .push_bind(r.high_risk).push_bind(r.life_support).push_bind(1_i64).push_bind(at).push_bind(at)
+            .push_bind(r.fda_510k.clone());
     }, "model", r.id);
     for chunk in d.users.chunks(400) {
         let mut qb: QueryBuilder<Db> = QueryBuilder::new("INSERT INTO users (id, username, display_name, role, email, vendor_id, active, password_hash, version, created_at, updated_at) ");
@@ -1777,14 +1779,15 @@ impl Store for Impl {
             life_support: p.life_support.unwrap_or(before.life_support),
         };
         n = n.normalized()?;
+        let k510 = htm_domain::catalog::patched_510k(before.fda_510k.as_deref(), p.fda_510k.as_deref())?;
         let done = sqlx::query(
             "UPDATE device_models SET model_number = $1, name = $2, category = $3, nomenclature_code = $4, \
              fda_product_code = $5, fda_class = $6, expected_life_years = $7, high_risk = $8, life_support = $9, \
-             version = version + 1, updated_at = $10 WHERE id = $11 AND version = $12",
+             version = version + 1, updated_at = $10, fda_510k = $13 WHERE id = $11 AND version = $12",
         )
         .bind(&n.model_number).bind(&n.name).bind(&n.category).bind(&n.nomenclature_code).bind(&n.fda_product_code)
         .bind(n.fda_class.map(|c| c.as_str())).bind(n.expected_life_years).bind(n.high_risk).bind(n.life_support)
-        .bind(t(ctx.at)).bind(id.0).bind(p.version)
+        .bind(t(ctx.at)).bind(id.0).bind(p.version).bind(k510)
         .execute(&mut *tx).await.map_err(map_db_err)?;
         if done.rows_affected() == 0 {
             return Err(stale("model", id, p.version, p.version + 1));

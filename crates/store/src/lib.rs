@@ -25,9 +25,14 @@ use htm_domain::work_order::{
 use jiff::Timestamp;
 use std::sync::Arc;
 
+mod backup;
 mod bulk;
+mod calendar;
+mod notify;
 mod document;
+mod fhir;
 mod incident;
+mod login_guard;
 mod network;
 mod postgres;
 mod qualifications;
@@ -37,16 +42,26 @@ mod risk;
 mod risk_methods;
 mod signatures;
 mod sqlite;
+mod spreadsheet;
 mod strategy;
 mod survey;
 mod test_equipment;
 mod url;
+mod udi;
 mod usage;
 mod vulnerability;
 
+pub use backup::{
+    ARCHIVE_BATCH, ArchiveItem, ArchiveValue, BackupStore, ColumnKind, ColumnSpec, RESTORE_ACTION, RESTORE_ENTITY,
+    RestoreCounts, TableSpec,
+};
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
+pub use calendar::*;
+pub use notify::*;
 pub use document::{DocumentContent, DocumentStore};
+pub use fhir::{FhirStore, IdentifierMatch};
 pub use incident::*;
+pub use login_guard::{LoginGuardStore, LoginLock};
 pub use network::NetworkStore;
 pub use qualifications::*;
 pub use recall::*;
@@ -54,9 +69,11 @@ pub use repair_analytics::*;
 pub use risk::*;
 pub use risk_methods::*;
 pub use signatures::SignatureStore;
+pub use spreadsheet::*;
 pub use strategy::*;
 pub use survey::*;
 pub use test_equipment::*;
+pub use udi::UdiStore;
 pub use url::DatabaseUrl;
 pub use usage::*;
 pub use vulnerability::*;
@@ -192,6 +209,9 @@ pub trait Store:
     + Sync
     + 'static
     + RiskStore
+    + BackupStore
+    + LoginGuardStore
+    + FhirStore
     + NetworkStore
     + RiskMethodStore
     + SurveyStore
@@ -206,6 +226,10 @@ pub trait Store:
     + RecallStore
     + VulnerabilityStore
     + RepairAnalyticsStore
+    + CalendarStore
+    + NotificationStore
+    + SpreadsheetStore
+    + UdiStore
 {
     fn backend(&self) -> Backend;
     /// Applies pending migrations.

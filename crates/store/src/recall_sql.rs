@@ -230,7 +230,7 @@ mod recall_impl {
             manufacturer: r.try_get("manufacturer")?,
             model_number: r.try_get("model_number")?,
             product_code: r.try_get("fda_product_code")?,
-            k_number: None,
+            k_number: r.try_get("fda_510k")?,
             udi_di: r.try_get("udi_di")?,
             serial: serial.or(udi_serial),
             lot: r.try_get("udi_lot")?,
@@ -239,7 +239,7 @@ mod recall_impl {
     }
 
     const FACTS_SELECT: &str = "SELECT a.id, a.asset_tag, a.model_id, a.serial_number, a.udi_serial, a.udi_di, \
-         a.udi_lot, a.status, dm.model_number, dm.fda_product_code, mf.name AS manufacturer FROM assets a \
+         a.udi_lot, a.status, dm.model_number, dm.fda_product_code, dm.fda_510k, mf.name AS manufacturer FROM assets a \
          JOIN device_models dm ON dm.id = a.model_id JOIN manufacturers mf ON mf.id = dm.manufacturer_id \
          WHERE a.status <> 'disposed' AND ";
 
@@ -343,7 +343,7 @@ mod recall_impl {
 
         async fn matching_models(&self) -> StoreResult<Vec<ModelFacts>> {
             let rows = sqlx::query(
-                "SELECT dm.id, dm.model_number, dm.fda_product_code, mf.name AS manufacturer FROM device_models dm \
+                "SELECT dm.id, dm.model_number, dm.fda_product_code, dm.fda_510k, mf.name AS manufacturer FROM device_models dm \
                  JOIN manufacturers mf ON mf.id = dm.manufacturer_id ORDER BY dm.id",
             )
             .fetch_all(&self.pool)
@@ -355,6 +355,7 @@ mod recall_impl {
                     manufacturer: r.try_get("manufacturer")?,
                     model_number: r.try_get("model_number")?,
                     product_code: r.try_get("fda_product_code")?,
+                    k_number: r.try_get("fda_510k")?,
                 });
             }
             Ok(out)
@@ -426,6 +427,9 @@ mod recall_impl {
             }
             let mut s = SyncSummary::default();
             let mut wanted = std::collections::HashSet::new();
+            // Audit events in order: updates, inserts, deletes; appended in one bulk call.
+            let mut events: Vec<AuditRow> = Vec::new();
+            let mut to_insert: Vec<(i64, &MatchProposal)> = Vec::new();
             for (recall, proposals) in batch {
                 for p in proposals {
                     wanted.insert((recall.0, p.asset_id));
@@ -448,53 +452,63 @@ mod recall_impl {
                             let old = u8::try_from(*conf).unwrap_or(0);
                             let before = match_snapshot(*recall, p.asset_id, old, reasons, *st);
                             let after = match_snapshot(*recall, p.asset_id, p.confidence, &p.reasons, *st);
-                            append_audit(
-                                &mut tx,
-                                ctx,
-                                "update",
-                                "recall_match",
-                                id.to_string(),
-                                Some(before),
-                                Some(after),
-                            )
-                            .await?;
+                            events.push(("update", "recall_match".into(), id.to_string(), Some(before), Some(after)));
                             s.updated += 1;
                         }
-                        None => {
-                            let r = sqlx::query(
-                                "INSERT INTO recall_matches (recall_id, asset_id, confidence, reasons, status, \
-                                 created_at, updated_at, version) VALUES ($1, $2, $3, $4, 'candidate', $5, $5, 1) \
-                                 RETURNING id",
-                            )
-                            .bind(recall.0)
-                            .bind(p.asset_id)
-                            .bind(i64::from(p.confidence))
-                            .bind(json_list(&p.reasons))
-                            .bind(t(ctx.at))
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(map_db_err)?;
-                            let id: i64 = r.try_get("id")?;
-                            let after =
-                                match_snapshot(*recall, p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
-                            append_audit(&mut tx, ctx, "create", "recall_match", id.to_string(), None, Some(after))
-                                .await?;
-                            s.added += 1;
-                        }
+                        None => to_insert.push((recall.0, p)),
                     }
                 }
+            }
+            // New candidates: multi-row inserts (7 binds a row), ids read back by (recall, asset).
+            let mut new_ids: std::collections::HashMap<(i64, i64), i64> = std::collections::HashMap::new();
+            for chunk in to_insert.chunks(CHUNK) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+                    "INSERT INTO recall_matches (recall_id, asset_id, confidence, reasons, status, created_at, \
+                     updated_at, version) ",
+                );
+                qb.push_values(chunk, |mut b, (recall, p)| {
+                    b.push_bind(*recall)
+                        .push_bind(p.asset_id)
+                        .push_bind(i64::from(p.confidence))
+                        .push_bind(json_list(&p.reasons))
+                        .push_bind("candidate")
+                        .push_bind(t(ctx.at))
+                        .push_bind(t(ctx.at))
+                        .push_bind(1_i64);
+                });
+                qb.push(" RETURNING id, recall_id, asset_id");
+                for r in &qb.build().fetch_all(&mut *tx).await.map_err(map_db_err)? {
+                    new_ids.insert((r.try_get("recall_id")?, r.try_get("asset_id")?), r.try_get("id")?);
+                }
+            }
+            for (recall, p) in &to_insert {
+                let Some(id) = new_ids.get(&(*recall, p.asset_id)) else {
+                    return Err(StoreError::NotFound(format!("inserted recall match {recall}/{}", p.asset_id)));
+                };
+                let after = match_snapshot(RecallId(*recall), p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
+                events.push(("create", "recall_match".into(), id.to_string(), None, Some(after)));
+                s.added += 1;
             }
             let mut gone: Vec<(&(i64, i64), &Existing)> = existing
                 .iter()
                 .filter(|(k, (_, _, _, st))| *st == MatchStatus::Candidate && !wanted.contains(*k))
                 .collect();
             gone.sort_by_key(|(_, (id, _, _, _))| *id);
+            for chunk in gone.chunks(CHUNK) {
+                let mut qb: QueryBuilder<Db> = QueryBuilder::new("DELETE FROM recall_matches WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for (_, (id, _, _, _)) in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
             for ((recall, asset), (id, conf, reasons, st)) in gone {
-                sqlx::query("DELETE FROM recall_matches WHERE id = $1").bind(*id).execute(&mut *tx).await?;
                 let before = match_snapshot(RecallId(*recall), *asset, u8::try_from(*conf).unwrap_or(0), reasons, *st);
-                append_audit(&mut tx, ctx, "delete", "recall_match", id.to_string(), Some(before), None).await?;
+                events.push(("delete", "recall_match".into(), id.to_string(), Some(before), None));
                 s.removed += 1;
             }
+            append_audit_bulk(&mut tx, ctx, events).await?;
             tx.commit().await?;
             Ok(s)
         }

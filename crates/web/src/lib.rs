@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod auth;
+pub mod fhir;
 pub mod survey_pdf;
+pub mod throttle;
 pub mod ui;
 
 use axum::Router;
@@ -24,11 +26,17 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// Whether the server is reached over HTTPS (cookies get `Secure`).
     pub secure_cookies: bool,
+    /// Failed logins per client address (see [`throttle`]).
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(services: Services) -> Self {
-        AppState { services: Arc::new(services), secure_cookies: false }
+        AppState {
+            services: Arc::new(services),
+            secure_cookies: false,
+            login_throttle: Arc::new(throttle::LoginThrottle::default()),
+        }
     }
 }
 
@@ -46,7 +54,9 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .nest("/api/v1", api)
+        .route("/calendar/{file}", get(api::notify::calendar_feed))
         .merge(ui::router())
+        .merge(fhir::router())
         .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -70,7 +80,9 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

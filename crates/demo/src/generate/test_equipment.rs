@@ -342,6 +342,7 @@ impl Gen {
                         expected_life_years: Some(10),
                         high_risk: false,
                         life_support: false,
+                        fda_510k: None,
                         version: 1,
                     });
                     id

@@ -13,6 +13,7 @@
 
 use super::error::{ApiError, ApiResult, ErrorEnvelope};
 use super::extract::{Json, Path, Query};
+use super::openapi_doc::Binary;
 use crate::AppState;
 use crate::auth::ApiUser;
 use axum::Json as Out;
@@ -310,7 +311,11 @@ pub async fn get_document(
 /// A document's content, with its stored media type. The SHA-256 is checked on every read:
 /// content that no longer matches gets 500 `integrity_error` and is not served.
 #[utoipa::path(get, path = "/documents/{id}/content", tag = "documents", params(("id" = i64, Path)),
-    responses((status = 200, description = "The bytes", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The bytes, with the document's stored media type", content(
+            (Binary = "application/pdf"), (Binary = "image/png"), (Binary = "image/jpeg"), (Binary = "image/webp"),
+            (Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Binary = "text/csv"), (Binary = "text/plain"))),
         (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)))]
 pub async fn document_content(
     state: axum::extract::State<AppState>,

@@ -73,6 +73,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
             ServiceError::Unqualified(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unqualified_technician", msg),
             ServiceError::Unauthenticated(_) => Self::unauthenticated(msg),
+            ServiceError::TooManyAttempts(_) => Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg),
             ServiceError::SignatureRequired(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "signature_required", msg)
             }

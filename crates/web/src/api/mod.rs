@@ -7,14 +7,18 @@ pub mod esa_import;
 pub mod extract;
 pub mod incidents;
 pub mod network;
+pub mod notify;
+pub mod openapi_doc;
 pub mod qualifications;
 pub mod recalls;
 pub mod repair_analytics;
+pub mod spreadsheet;
 pub mod risk;
 pub mod risk_methods;
 pub mod strategies;
 pub mod survey;
 pub mod test_equipment;
+pub mod udi;
 pub mod usage;
 pub mod vulnerabilities;
 
@@ -91,6 +95,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(get_model, patch_model))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, patch_user))
+        .routes(routes!(unlock_user))
         .routes(routes!(cause_codes))
         .routes(routes!(dashboard))
         .routes(routes!(audit_verify))
@@ -108,6 +113,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(record_pm))
         .routes(routes!(pm_results))
         .routes(routes!(esa_import::import_esa))
+        .routes(routes!(spreadsheet::import_sheet))
         .routes(routes!(usage::set_schedule_usage))
         .routes(routes!(risk::put_model_risk))
         .routes(routes!(risk::put_asset_risk, risk::get_asset_risk))
@@ -126,8 +132,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(vulnerabilities::routes())
         .merge(strategies::routes())
         .merge(network::routes())
+        .merge(notify::routes())
+        .merge(udi::routes())
         .split_for_parts();
     let mut doc = doc;
+    openapi_doc::complete(&mut doc);
     // The server is mounted under /api/v1.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { ApiError::not_found("no such API endpoint") }).method_not_allowed_fallback(
@@ -182,12 +191,57 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-/// Log in and get a bearer token.
+/// Log in and get a bearer token. Failed logins are limited per client address and per account
+/// (a locked account or a throttled address gets 429 `too_many_attempts`).
 #[utoipa::path(post, path = "/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-async fn login(state: axum::extract::State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Out<LoginResponse>> {
-    let g = state.services.login(&req.username, &req.password, "api").await?;
-    Ok(Out(LoginResponse { token: g.token, expires_at: g.expires_at, user: g.user }))
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope, description = "too many failed logins: the account is locked or the address throttled")))]
+async fn login(
+    state: axum::extract::State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    Json(req): Json<LoginRequest>,
+) -> Result<axum::response::Response, ApiError> {
+    let ip = crate::throttle::client_ip(peer);
+    if let Err(wait) = state.login_throttle.check(ip) {
+        let mut r = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins from this address: try again in {wait} s"),
+        )
+        .into_response();
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        return Ok(r);
+    }
+    match state.services.login(&req.username, &req.password, "api").await {
+        Ok(g) => Ok(Out(LoginResponse { token: g.token, expires_at: g.expires_at, user: g.user }).into_response()),
+        Err(e) => {
+            if matches!(e, htm_service::ServiceError::Unauthenticated(_)) {
+                state.login_throttle.failed(ip);
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Lift a user's login lock (administrators).
+#[utoipa::path(post, path = "/users/{id}/unlock", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = LoginLockOut), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+async fn unlock_user(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Out<LoginLockOut>> {
+    let l = state.services.unlock_user(&p, UserId(id)).await?;
+    Ok(Out(LoginLockOut { failed_logins: l.failed_logins, locked_until: l.locked_until }))
+}
+
+/// An account's login lock.
+#[derive(Serialize, ToSchema)]
+pub struct LoginLockOut {
+    /// Consecutive failed logins since the last success or lock.
+    pub failed_logins: u32,
+    /// Until when every password is refused; null when not locked.
+    pub locked_until: Option<jiff::Timestamp>,
 }
 
 /// End the session of the token sent.
@@ -649,14 +703,16 @@ async fn list_models(
 ) -> ApiResult<Out<ModelPage>> {
     Ok(Out(state.services.list_models(&p, q.q.as_deref(), page(q.limit, q.cursor.as_deref())?).await?.into()))
 }
-/// Create a device model. `designation_reason` is recorded for a high-risk / life-support flag set.
+/// Create a device model. `designation_reason` is recorded for a high-risk / life-support flag set;
+/// `fda_510k` (`K` + 6 digits) is checked before the model is created.
 #[utoipa::path(post, path = "/models", tag = "catalogue", request_body = risk_methods::NewDeviceModelIn, responses((status = 201, body = DeviceModel), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 async fn create_model(
     state: axum::extract::State<AppState>,
     ApiUser(p): ApiUser,
     Json(n): Json<risk_methods::NewDeviceModelIn>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Out(state.services.create_model_designated(&p, n.model, n.designation_reason).await?)))
+    let k510 = n.fda_510k.filter(|k| !k.trim().is_empty());
+    Ok((StatusCode::CREATED, Out(state.services.create_model_with_510k(&p, n.model, n.designation_reason, k510).await?)))
 }
 /// One device model.
 #[utoipa::path(get, path = "/models/{id}", tag = "catalogue", params(("id" = i64, Path)), responses((status = 200, body = DeviceModel), (status = 404, body = ErrorEnvelope)))]
@@ -732,7 +788,9 @@ async fn cause_codes(state: axum::extract::State<AppState>, ApiUser(_p): ApiUser
     Ok(Out(state.services.cause_codes().await?.into_iter().map(|(code, label)| CauseCode { code, label }).collect()))
 }
 
+/// Open work orders in one status. (Named apart from the survey pack's `StatusCount`, which has a label.)
 #[derive(Serialize, ToSchema)]
+#[schema(as = OpenWorkOrderCount)]
 pub struct StatusCount {
     pub status: WorkOrderStatus,
     pub count: i64,

@@ -39,6 +39,9 @@ pub struct NewDeviceModelIn {
     /// "initial inventory designation by <user>".
     #[serde(default)]
     pub designation_reason: Option<String>,
+    /// The model's FDA 510(k) number (`K` + 6 digits), used by recall matching.
+    #[serde(default)]
+    pub fda_510k: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

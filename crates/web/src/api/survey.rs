@@ -65,7 +65,7 @@ pub async fn render_pdf(pack: SurveyPack) -> Result<(SurveyPack, Vec<u8>), htm_s
     responses(
         (status = 200, description = "The pack as JSON, or as a PDF (`application/pdf`) when asked", content(
             (SurveyPack = "application/json"),
-            (Vec<u8> = "application/pdf")
+            (super::openapi_doc::Binary = "application/pdf")
         )),
         (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 pub async fn survey_pack(

@@ -10,6 +10,7 @@
 //! - The Content-Security-Policy forbids inline scripts and styles: none are used.
 
 mod assets;
+mod calendar;
 mod dashboard;
 mod documents;
 mod esa;
@@ -21,6 +22,7 @@ mod pm_record;
 mod recalls;
 mod repair_analytics;
 mod risk;
+mod scan;
 mod session;
 mod static_files;
 mod strategies;
@@ -54,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(dashboard::page))
         .route("/assets", get(assets::list))
         .route("/assets/{id}", get(assets::detail))
+        .route("/scan", get(scan::page))
+        .route("/scan/assets", post(scan::create))
         .route("/work-orders", get(work_orders::list).post(work_orders::create))
         .route("/work-orders/new", get(work_orders::new_form))
         .route("/work-orders/{id}", get(work_orders::detail))
@@ -79,6 +83,8 @@ pub fn router() -> Router<AppState> {
         .route("/vulnerabilities/match", post(vulnerabilities::run_match))
         .route("/findings/{id}/work-order", post(vulnerabilities::open_work_order))
         .route("/technicians", get(technicians::list))
+        .route("/calendar-feeds", get(calendar::page).post(calendar::create))
+        .route("/calendar-feeds/{id}/revoke", post(calendar::revoke))
         .route("/technicians/{id}", get(technicians::detail))
         .route("/technicians/{id}/qualifications", post(technicians::add))
         .route("/technicians/{id}/qualifications/{qid}/revoke", post(technicians::revoke))
@@ -251,6 +257,7 @@ pub fn describe(e: &ServiceError) -> (StatusCode, &'static str, String) {
         ServiceError::Unauthenticated(_) => {
             (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into())
         }
+        ServiceError::TooManyAttempts(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", capitalise(m)),
         ServiceError::Internal(cause) => {
             let id = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(request_error_id = %id, %cause, "internal error in the web UI");

@@ -84,10 +84,24 @@ pub struct LoginForm {
     next: String,
 }
 
-pub async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(&f.next);
     let username = f.username.trim().to_string();
-    match state.services.login(&username, &f.password, "web").await {
+    let ip = crate::throttle::client_ip(peer);
+    let result = match state.login_throttle.check(ip) {
+        Ok(()) => state.services.login(&username, &f.password, "web").await,
+        Err(wait) => Err(ServiceError::TooManyAttempts(format!(
+            "too many failed logins from this address: try again in {wait} s"
+        ))),
+    };
+    if matches!(result, Err(ServiceError::Unauthenticated(_))) {
+        state.login_throttle.failed(ip);
+    }
+    match result {
         Ok(grant) => {
             let mut r = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&grant.token, state.secure_cookies)) {
