@@ -122,6 +122,11 @@ impl From<JsonRejection> for ApiError {
                 "bad_request",
                 "send the body as JSON with Content-Type: application/json",
             ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is larger than the server accepts (8 MiB for JSON; documents have their own limit)",
+            ),
             JsonRejection::BytesRejection(e) => Self::new(e.status(), "bad_request", e.body_text()),
             other => Self::bad_request(format!("the request body is not valid JSON: {}", other.body_text())),
         }
