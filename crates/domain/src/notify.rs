@@ -175,7 +175,10 @@ mod tests {
         assert_eq!(wait(3), Some(120));
         assert_eq!(wait(7), Some(1920));
         assert_eq!(wait(MAX_ATTEMPTS), None);
-        assert_eq!(next_attempt(now, 7, SignedDuration::from_hours(1)).map(|t| t.duration_since(now)), Some(MAX_BACKOFF));
+        assert_eq!(
+            next_attempt(now, 7, SignedDuration::from_hours(1)).map(|t| t.duration_since(now)),
+            Some(MAX_BACKOFF)
+        );
     }
 
     #[test]
@@ -186,8 +189,7 @@ mod tests {
         assert!(check_webhook_url("https://user:pw@x.org/").is_err());
         assert!(check_webhook_url("https:///x").is_err());
         assert_eq!(
-            parse_events(&["work_order.assigned".into(), "recall.matched".into(), "work_order.assigned".into()])
-                .ok(),
+            parse_events(&["work_order.assigned".into(), "recall.matched".into(), "work_order.assigned".into()]).ok(),
             Some(vec![EventKind::WorkOrderAssigned, EventKind::RecallMatched])
         );
         assert!(parse_events(&[]).is_err());

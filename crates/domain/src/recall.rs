@@ -951,47 +951,85 @@ pub struct MatchProposal {
     pub reasons: Vec<String>,
 }
 
+/// The part of a match that depends only on the asset's model (manufacturer, 510(k), product
+/// code, model number): the same for every unit of the model, so matching many assets computes
+/// it once per recall and model ([`model_evidence`]) and then only the unit part per asset
+/// ([`match_asset_given`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModelEvidence {
+    points: u32,
+    identity: bool,
+    product: bool,
+    reasons: Vec<String>,
+}
+
+/// The model part of [`match_asset`] (manufacturer 30, 510(k) 30, product code 30, model number 30).
+pub fn model_evidence(
+    r: &PreparedRecall,
+    manufacturer: &str,
+    model_number: &str,
+    product_code: Option<&str>,
+    k_number: Option<&str>,
+    aliases: &AliasTable,
+) -> ModelEvidence {
+    let mut e = ModelEvidence::default();
+    if !r.companies.is_empty() && !manufacturer.trim().is_empty() {
+        let mine = aliases.companies(manufacturer);
+        if let Some(c) = mine.iter().find(|c| r.companies.contains(c)) {
+            e.points += 30;
+            e.identity = true;
+            let firm = r.firm.clone().unwrap_or_default();
+            if normalize_firm(&firm) == normalize_firm(manufacturer) {
+                e.reasons.push(format!("manufacturer {manufacturer}"));
+            } else {
+                e.reasons.push(format!("manufacturer alias: {firm} → {manufacturer} ({})", aliases.display(c)));
+            }
+        }
+    }
+    if let Some(k) = k_number.filter(|k| r.k_numbers.iter().any(|x| x.eq_ignore_ascii_case(k))) {
+        e.points += 30;
+        e.identity = true;
+        e.product = true;
+        e.reasons.push(format!("510(k) {}", k.to_uppercase()));
+    }
+    if let Some(pc) = product_code.filter(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc))) {
+        e.points += 30;
+        e.product = true;
+        e.reasons.push(format!("product code {pc}"));
+    }
+    if r.mentions_model(model_number) {
+        e.points += 30;
+        e.product = true;
+        e.reasons.push(format!("model number {} in product description", model_number.trim()));
+    }
+    e
+}
+
 /// Matches one recall to one asset (see the module docs for the points and the rule).
 pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> Option<MatchProposal> {
-    let mut points: u32 = 0;
-    let mut reasons = Vec::new();
-    let mut identity = false;
-    let mut product = false;
+    let e = model_evidence(
+        r,
+        &a.manufacturer,
+        &a.model_number,
+        a.product_code.as_deref(),
+        a.k_number.as_deref(),
+        aliases,
+    );
+    match_asset_given(r, a, &e)
+}
+
+/// [`match_asset`] with the model part already computed for the asset's model.
+pub fn match_asset_given(r: &PreparedRecall, a: &AssetFacts, model: &ModelEvidence) -> Option<MatchProposal> {
+    let mut points = model.points;
+    let mut identity = model.identity;
+    let mut product = model.product;
+    let mut unit_reasons = Vec::new();
+    let mut di_reason = None;
     if let Some(di) = a.udi_di.as_deref().filter(|d| r.mentions_di(d)) {
         points += 60;
         identity = true;
         product = true;
-        reasons.push(format!("UDI-DI {di} listed in the recall"));
-    }
-    if !r.companies.is_empty() && !a.manufacturer.trim().is_empty() {
-        let mine = aliases.companies(&a.manufacturer);
-        if let Some(c) = mine.iter().find(|c| r.companies.contains(c)) {
-            points += 30;
-            identity = true;
-            let firm = r.firm.clone().unwrap_or_default();
-            if normalize_firm(&firm) == normalize_firm(&a.manufacturer) {
-                reasons.push(format!("manufacturer {}", a.manufacturer));
-            } else {
-                reasons.push(format!("manufacturer alias: {firm} → {} ({})", a.manufacturer, aliases.display(c)));
-            }
-        }
-    }
-    if let Some(k) = a.k_number.as_deref().filter(|k| r.k_numbers.iter().any(|x| x.eq_ignore_ascii_case(k))) {
-        points += 30;
-        identity = true;
-        product = true;
-        reasons.push(format!("510(k) {}", k.to_uppercase()));
-    }
-    if let Some(pc) = a.product_code.as_deref().filter(|pc| r.product_codes.iter().any(|x| x.eq_ignore_ascii_case(pc)))
-    {
-        points += 30;
-        product = true;
-        reasons.push(format!("product code {pc}"));
-    }
-    if r.mentions_model(&a.model_number) {
-        points += 30;
-        product = true;
-        reasons.push(format!("model number {} in product description", a.model_number.trim()));
+        di_reason = Some(format!("UDI-DI {di} listed in the recall"));
     }
     for (listed, value, what) in
         [(&r.codes.serials, a.serial.as_deref(), "serial"), (&r.codes.lots, a.lot.as_deref(), "lot")]
@@ -1003,23 +1041,22 @@ pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> 
         match listed.iter().find(|i| i.contains(v)) {
             Some(CodeItem::Single { value }) => {
                 points += 20;
-                reasons.push(format!("{what} {value} listed"));
+                unit_reasons.push(format!("{what} {value} listed"));
             }
             Some(range @ CodeItem::Range { .. }) => {
                 points += 20;
-                reasons.push(format!("{what} {v} in range {}", range.describe()));
+                unit_reasons.push(format!("{what} {v} in range {}", range.describe()));
             }
             // The record lists this kind and the asset's is not among them: not affected.
             None => return None,
         }
     }
     let confidence = points.min(100) as u8;
-    (identity && product && confidence >= CANDIDATE_THRESHOLD).then(|| MatchProposal {
-        asset_id: a.asset_id,
-        asset_tag: a.asset_tag.clone(),
-        confidence,
-        reasons,
-    })
+    if !(identity && product && confidence >= CANDIDATE_THRESHOLD) {
+        return None;
+    }
+    let reasons = di_reason.into_iter().chain(model.reasons.iter().cloned()).chain(unit_reasons).collect();
+    Some(MatchProposal { asset_id: a.asset_id, asset_tag: a.asset_tag.clone(), confidence, reasons })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -262,6 +262,8 @@ pub struct MappedRow<'p> {
     plan: &'p Plan,
     pub row: usize,
     values: Vec<Option<String>>,
+    /// Fields whose cell could not be read (reported by `Plan::map_row`, left blank).
+    unreadable: Vec<usize>,
 }
 
 impl Mapping {
@@ -450,11 +452,13 @@ impl Plan {
     }
 
     /// Maps one data row (`row` as the file numbers it). Value maps apply first, then date
-    /// formats turn dates into `YYYY-MM-DD` (instants into RFC 3339).
-    pub fn map_row<'p>(&'p self, row: usize, cells: &[String]) -> Result<MappedRow<'p>, Vec<CellError>> {
+    /// formats turn dates into `YYYY-MM-DD` (instants into RFC 3339). A cell that cannot be read
+    /// is reported and left blank, so that the row's other fields are still checked.
+    pub fn map_row<'p>(&'p self, row: usize, cells: &[String]) -> (MappedRow<'p>, Vec<CellError>) {
         let fields = self.kind.columns();
         let mut out = Vec::with_capacity(fields.len());
         let mut e = Vec::new();
+        let mut unreadable = Vec::new();
         for (i, field) in fields.iter().enumerate() {
             let raw = match &self.source[i] {
                 Some((ci, _)) => cells.get(*ci).map(|s| s.trim()).filter(|s| !s.is_empty()),
@@ -474,6 +478,7 @@ impl Plan {
                     Ok(d) => Some(d.to_string()),
                     Err(m) => {
                         e.push(CellError { row, column: self.column(field), message: m });
+                        unreadable.push(i);
                         None
                     }
                 }
@@ -482,6 +487,7 @@ impl Plan {
                     Ok(t) => Some(t.to_string()),
                     Err(m) => {
                         e.push(CellError { row, column: self.column(field), message: m });
+                        unreadable.push(i);
                         None
                     }
                 }
@@ -490,7 +496,7 @@ impl Plan {
             };
             out.push(v);
         }
-        if e.is_empty() { Ok(MappedRow { plan: self, row, values: out }) } else { Err(e) }
+        (MappedRow { plan: self, row, values: out, unreadable }, e)
     }
 
     /// The file's name for a field: its column header, else the field itself.
@@ -510,6 +516,11 @@ impl MappedRow<'_> {
     pub fn get(&self, field: &str) -> Option<&str> {
         let i = self.plan.kind.columns().iter().position(|f| *f == field)?;
         self.values.get(i)?.as_deref()
+    }
+
+    /// True when the field's cell was given but could not be read (already reported).
+    pub fn unreadable(&self, field: &str) -> bool {
+        self.plan.kind.columns().iter().position(|f| *f == field).is_some_and(|i| self.unreadable.contains(&i))
     }
 
     /// The error for a field, naming the column as the file does.
@@ -562,7 +573,8 @@ mod tests {
             )
             .unwrap();
         let cells = header(&["77", "BME-1", "Philips", "MX800", "ICU", "active", "03/07/2024"]);
-        let r = plan.map_row(2, &cells).unwrap();
+        let (r, e) = plan.map_row(2, &cells);
+        assert!(e.is_empty(), "{e:?}");
         assert_eq!(r.get("asset_tag"), Some("BME-1"));
         assert_eq!(r.get("status"), Some("in_service"));
         assert_eq!(r.get("acquisition_date"), Some("2024-03-07"));
@@ -570,9 +582,11 @@ mod tests {
         assert_eq!(r.get("notes"), None);
         assert_eq!(r.error("status", "x").to_string(), "row 2, column Status: x");
         // An ISO date (an XLSX date cell) is accepted too; a wrong one names the legacy column.
-        let r = plan.map_row(3, &header(&["1", "B", "P", "M", "ICU", "", "2024-03-07"])).unwrap();
+        let (r, _) = plan.map_row(3, &header(&["1", "B", "P", "M", "ICU", "", "2024-03-07"]));
         assert_eq!(r.get("acquisition_date"), Some("2024-03-07"));
-        let e = plan.map_row(4, &header(&["1", "B", "P", "M", "ICU", "", "13/45/2024"])).unwrap_err();
+        let (r, e) = plan.map_row(4, &header(&["1", "B", "P", "M", "ICU", "", "13/45/2024"]));
+        assert_eq!(r.get("acquisition_date"), None);
+        assert_eq!(r.get("asset_tag"), Some("B"));
         assert_eq!(e[0].to_string(), "row 4, column Purchased: '13/45/2024' does not match the date format %m/%d/%Y");
     }
 

@@ -685,7 +685,9 @@ impl Services {
         let counts = self.store.restore_snapshot(rx, &ctx, after).await?;
         let audit_events_verified = match self.store.verify_audit_chain().await? {
             Ok(n) => n,
-            Err(b) => return Err(ServiceError::Integrity(format!("after the restore the audit chain is broken at {b}"))),
+            Err(b) => {
+                return Err(ServiceError::Integrity(format!("after the restore the audit chain is broken at {b}")));
+            }
         };
         Ok(RestoreReport { tables: counts.tables, rows: counts.rows, audit_events_verified })
     }

@@ -130,9 +130,8 @@ struct ModelCache(HashMap<ModelId, DeviceModel>);
 
 impl ModelCache {
     async fn get(&mut self, s: &Services, id: ModelId) -> ServiceResult<&DeviceModel> {
-        if !self.0.contains_key(&id) {
-            let m = s.store.get_model(id).await?;
-            self.0.insert(id, m);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.0.entry(id) {
+            e.insert(s.store.get_model(id).await?);
         }
         self.0.get(&id).ok_or_else(|| ServiceError::Internal(format!("model {id} vanished from the cache")))
     }

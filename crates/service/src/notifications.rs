@@ -91,10 +91,8 @@ impl Deliverer {
                 };
                 let mut builder = builder.port(s.port).timeout(Some(config.timeout));
                 if let (Some(u), Some(p)) = (&s.username, &s.password) {
-                    builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
-                        u.clone(),
-                        p.clone(),
-                    ));
+                    builder = builder
+                        .credentials(lettre::transport::smtp::authentication::Credentials::new(u.clone(), p.clone()));
                 }
                 let from: lettre::message::Mailbox =
                     s.from.parse().map_err(|e| ServiceError::invalid("smtp_from", format!("{e}")))?;
@@ -269,13 +267,7 @@ impl Services {
         if messages.is_empty() && dedupe_key.is_none() {
             return Ok(None);
         }
-        let n = NewNotification {
-            kind,
-            entity_type: entity.0.to_string(),
-            entity_id: entity.1,
-            dedupe_key,
-            messages,
-        };
+        let n = NewNotification { kind, entity_type: entity.0.to_string(), entity_id: entity.1, dedupe_key, messages };
         Ok(self.store.enqueue_notification(ctx, &n).await?)
     }
 
@@ -417,7 +409,10 @@ impl Services {
                 let last_day = pm.window_end.unwrap_or(pm.due_date);
                 let subject = format!("[OpenHTM] PM overdue: {} ({})", pm.asset_tag, pm.number);
                 let mut body = vec![
-                    format!("The planned maintenance {} of asset {} ({}) is overdue.", pm.number, pm.asset_tag, pm.department),
+                    format!(
+                        "The planned maintenance {} of asset {} ({}) is overdue.",
+                        pm.number, pm.asset_tag, pm.department
+                    ),
                     format!("Due {}; on time until {last_day}.", pm.due_date),
                 ];
                 if let Some(l) = self.link(&format!("/work-orders/{}", pm.work_order_id.0)) {
@@ -481,7 +476,8 @@ impl Services {
                 let at = self.now();
                 let attempts = u32::try_from(m.attempts).unwrap_or(0).saturating_add(1);
                 let next = if r.ok || !r.retry { None } else { rules::next_attempt(at, attempts, d.config.retry_base) };
-                let outcome = AttemptOutcome { ok: r.ok, http_status: r.http_status, error: r.error, next_attempt_at: next };
+                let outcome =
+                    AttemptOutcome { ok: r.ok, http_status: r.http_status, error: r.error, next_attempt_at: next };
                 let ctx = ChangeContext::system(at, "notification delivery");
                 let after = self.store.record_attempt(&ctx, m.id, &outcome).await?;
                 report.attempted += 1;
@@ -524,10 +520,8 @@ impl Services {
             None => random_secret(),
         };
         let description = description.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
-        let subscription = self
-            .store
-            .insert_webhook(&self.ctx(p, None), &url, &events, &secret, description.as_deref())
-            .await?;
+        let subscription =
+            self.store.insert_webhook(&self.ctx(p, None), &url, &events, &secret, description.as_deref()).await?;
         Ok(NewWebhook { subscription, secret })
     }
 

@@ -70,15 +70,24 @@ pub struct RecallDetail {
     pub matches: Vec<RecallMatch>,
 }
 
-fn to_candidate(m: &RecallMatch) -> Candidate {
-    Candidate {
-        recall: m.recall_number.clone(),
-        asset_tag: m.asset_tag.clone(),
-        confidence: m.confidence,
-        reasons: m.reasons.clone(),
-        match_id: m.id.0,
-        recall_id: m.recall_id.0,
-        asset_id: m.asset_id,
+/// A candidate this matching run added, as the stored match it is (for the notifications).
+fn fresh_match(c: &Candidate) -> RecallMatch {
+    RecallMatch {
+        id: RecallMatchId(c.match_id),
+        recall_id: RecallId(c.recall_id),
+        recall_number: c.recall.clone(),
+        asset_id: c.asset_id,
+        asset_tag: c.asset_tag.clone(),
+        confidence: c.confidence,
+        reasons: c.reasons.clone(),
+        status: MatchStatus::Candidate,
+        decided_by: None,
+        decided_at: None,
+        note: None,
+        work_order_id: None,
+        work_order_number: None,
+        work_order_status: None,
+        version: 1,
     }
 }
 
@@ -196,6 +205,40 @@ impl Services {
         }
         let mut proposals: Vec<Vec<rules::MatchProposal>> = vec![Vec::new(); recalls.len()];
         let mut seen: Vec<HashSet<i64>> = vec![HashSet::new(); recalls.len()];
+        let mut model_ids: Vec<i64> = recalls_of_model.keys().copied().collect();
+        model_ids.sort_unstable();
+        let model_at: HashMap<i64, usize> = models.iter().enumerate().map(|(i, m)| (m.model_id, i)).collect();
+        for chunk in model_ids.chunks(MODELS_PER_QUERY) {
+            // The model part of the score, once per (model, recall); then only the units.
+            let mut evidence: HashMap<i64, Vec<(usize, rules::ModelEvidence)>> = HashMap::new();
+            for id in chunk {
+                let Some(m) = model_at.get(id).map(|&i| &models[i]) else { continue };
+                let list = recalls_of_model.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                let ev = list
+                    .iter()
+                    .map(|&ri| {
+                        let e = rules::model_evidence(
+                            &prepared[ri],
+                            &m.manufacturer,
+                            &m.model_number,
+                            m.product_code.as_deref(),
+                            m.k_number.as_deref(),
+                            aliases,
+                        );
+                        (ri, e)
+                    })
+                    .collect();
+                evidence.insert(*id, ev);
+            }
+            for a in self.store.matching_assets(chunk, &[]).await? {
+                for (ri, e) in evidence.get(&a.model_id).map(Vec::as_slice).unwrap_or(&[]) {
+                    if let Some(prop) = rules::match_asset_given(&prepared[*ri], &a, e) {
+                        seen[*ri].insert(a.asset_id);
+                        proposals[*ri].push(prop);
+                    }
+                }
+            }
+        }
         let mut score = |a: &AssetFacts, ris: &[usize]| {
             for &ri in ris {
                 if !seen[ri].contains(&a.asset_id)
@@ -206,13 +249,6 @@ impl Services {
                 }
             }
         };
-        let mut model_ids: Vec<i64> = recalls_of_model.keys().copied().collect();
-        model_ids.sort_unstable();
-        for chunk in model_ids.chunks(MODELS_PER_QUERY) {
-            for a in self.store.matching_assets(chunk, &[]).await? {
-                score(&a, recalls_of_model.get(&a.model_id).map(Vec::as_slice).unwrap_or(&[]));
-            }
-        }
         let mut dis: Vec<String> = recalls_of_di.keys().cloned().collect();
         dis.sort_unstable();
         for chunk in dis.chunks(DIS_PER_QUERY) {
@@ -229,14 +265,39 @@ impl Services {
                 (r.id, ps)
             })
             .collect();
-        let ids: Vec<RecallId> = recalls.iter().map(|r| r.id).collect();
-        let known = self.store.recall_matches(&ids).await?; // what was known, for the notifications
-        for b in batch.chunks(RECALLS_PER_SYNC) {
-            self.store.sync_recall_candidates(&ctx, b).await?;
+        // The undecided candidates, built from the proposals and the ids the sync returns (the
+        // stored rows equal the proposals after it), ordered as `recall_matches` orders them;
+        // the ones this run added are announced (notifications).
+        let mut out = Vec::new();
+        let mut fresh: Vec<RecallMatch> = Vec::new();
+        for (b, rs) in batch.chunks(RECALLS_PER_SYNC).zip(recalls.chunks(RECALLS_PER_SYNC)) {
+            let sync = self.store.sync_recall_candidates(&ctx, b).await?;
+            let ids: HashMap<(i64, i64), (i64, bool)> =
+                sync.candidates.into_iter().map(|(r, a, m, new)| ((r, a), (m, new))).collect();
+            for ((recall_id, props), recall) in b.iter().zip(rs) {
+                let mut cs: Vec<Candidate> = Vec::new();
+                for p in props {
+                    let Some(&(id, new)) = ids.get(&(recall_id.0, p.asset_id)) else { continue };
+                    let c = Candidate {
+                        recall: recall.record.number.clone(),
+                        asset_tag: p.asset_tag.clone(),
+                        confidence: p.confidence,
+                        reasons: p.reasons.clone(),
+                        match_id: id,
+                        recall_id: recall_id.0,
+                        asset_id: p.asset_id,
+                    };
+                    if new {
+                        fresh.push(fresh_match(&c));
+                    }
+                    cs.push(c);
+                }
+                cs.sort_by_key(|c| (std::cmp::Reverse(c.confidence), c.match_id));
+                out.extend(cs);
+            }
         }
-        let matches = self.store.recall_matches(&ids).await?;
-        self.notify_recall_candidates(p, &known, &matches).await;
-        Ok(matches.iter().filter(|m| m.status == MatchStatus::Candidate).map(to_candidate).collect())
+        self.notify_recall_candidates(p, &[], &fresh).await;
+        Ok(out)
     }
 
     /// Creates a device model (as `create_model_designated`) with its 510(k) number, checked

@@ -501,10 +501,9 @@ impl Services {
         let mut errors: Vec<CellError> = Vec::new();
         let mut mapped = Vec::with_capacity(total);
         for (row, cells) in &table.rows {
-            match plan.map_row(*row, cells) {
-                Ok(m) => mapped.push(m),
-                Err(mut e) => errors.append(&mut e),
-            }
+            let (m, mut e) = plan.map_row(*row, cells);
+            errors.append(&mut e);
+            mapped.push(m);
         }
         let reason = format!("spreadsheet import of {}", opts.source.clone().unwrap_or_else(|| format!("{kind} file")));
         let ctx = self.ctx(p, Some(reason));
@@ -833,7 +832,7 @@ impl Services {
             }
             let basis = parsed(m, "basis", ScheduleBasis::parse, &mut e).unwrap_or(ScheduleBasis::Fixed);
             let anchor = m.get("anchor_date").and_then(|d| d.parse::<jiff::civil::Date>().ok());
-            if anchor.is_none() {
+            if anchor.is_none() && !m.unreadable("anchor_date") {
                 e.push(m.error("anchor_date", "is required"));
             }
             let grace = int::<i32>(m, "grace_days", &mut e).unwrap_or(0);
@@ -958,10 +957,10 @@ impl Services {
             let closed_at = instant("closed_at", &mut e);
             let downtime_start = instant("downtime_start", &mut e);
             let downtime_end = instant("downtime_end", &mut e);
-            if opened_at.is_none() && m.get("opened_at").is_none() {
+            if opened_at.is_none() && !m.unreadable("opened_at") {
                 e.push(m.error("opened_at", "is required"));
             }
-            if completed_at.is_none() && m.get("completed_at").is_none() {
+            if completed_at.is_none() && !m.unreadable("completed_at") {
                 e.push(m.error("completed_at", "is required"));
             }
             if let (Some(o), Some(c)) = (opened_at, completed_at)

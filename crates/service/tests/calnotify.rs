@@ -287,10 +287,10 @@ async fn assignments_and_overdue_pms_are_mailed_and_signed_webhooks_are_retried(
             .unwrap();
         let (m, attempts) = shop.s.outbox_message(&shop.sys, webhook_msg.id).await.unwrap();
         assert_eq!(m.attempts, 2);
-        assert_eq!(attempts.iter().map(|a| (a.ok, a.http_status)).collect::<Vec<_>>(), vec![
-            (false, Some(500)),
-            (true, Some(200))
-        ]);
+        assert_eq!(
+            attempts.iter().map(|a| (a.ok, a.http_status)).collect::<Vec<_>>(),
+            vec![(false, Some(500)), (true, Some(200))]
+        );
 
         // An overdue PM (due 60 days ago: its month, the on-time window, is over) is reported
         // once; unassigned → managers. One due this month is still on time.
@@ -327,7 +327,8 @@ async fn a_revoked_webhook_gives_up_and_without_smtp_mail_waits_for_a_retry() {
         let d = Deliverer::new(NotifyConfig::default()).unwrap();
         let r = shop.s.deliver_notifications(&d).await.unwrap();
         assert_eq!((r.attempted, r.failed, r.retrying), (2, 1, 1), "{r:?}");
-        let pending = shop.s.list_outbox(&shop.sys, Some(DeliveryStatus::Pending), PageRequest::first(5)).await.unwrap();
+        let pending =
+            shop.s.list_outbox(&shop.sys, Some(DeliveryStatus::Pending), PageRequest::first(5)).await.unwrap();
         assert_eq!(pending.items[0].last_error.as_deref(), Some("SMTP is not configured"));
         assert!(pending.items[0].next_attempt_at > jiff::Timestamp::now());
         assert!(shop.s.store.verify_audit_chain().await.unwrap().is_ok());

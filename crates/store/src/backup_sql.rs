@@ -35,9 +35,11 @@ struct CatTable {
     columns: Vec<CatColumn>,
     /// Tables this one references (foreign keys), itself excluded.
     deps: Vec<String>,
-    /// PostgreSQL only: columns referencing this same table. Their constraints are not
-    /// deferrable, and a row may name a later row (`work_orders.linked_work_order_id`), so a
-    /// restore inserts NULL there first and sets the values once the whole table is in.
+    /// Columns referencing this same table. A row may name a later row
+    /// (`work_orders.linked_work_order_id`), PostgreSQL's constraints are not deferrable, and on
+    /// SQLite an outstanding deferred violation makes every later parent insert scan the child
+    /// table (quadratic): so a restore inserts NULL there first and sets the values once the
+    /// whole table is in.
     self_refs: Vec<String>,
 }
 
@@ -88,9 +90,7 @@ fn backup_conflict(message: impl Into<String>) -> StoreError {
 }
 
 async fn backup_schema_version(conn: &mut DbConn) -> StoreResult<i64> {
-    let r = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success")
-        .fetch_one(&mut *conn)
-        .await?;
+    let r = sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success").fetch_one(&mut *conn).await?;
     Ok(r.try_get::<Option<i64>, _>("v")?.unwrap_or(0))
 }
 
@@ -98,18 +98,22 @@ async fn backup_schema_version(conn: &mut DbConn) -> StoreResult<i64> {
 /// table after the tables it references; ties by name).
 async fn backup_catalogue(conn: &mut DbConn) -> StoreResult<Vec<CatTable>> {
     let names: Vec<String> = match BACKEND {
-        Backend::Sqlite => sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+        Backend::Sqlite => {
+            sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              AND name NOT LIKE '\\_sqlx%' ESCAPE '\\' ORDER BY name",
-        )
-        .fetch_all(&mut *conn)
-        .await?,
-        Backend::Postgres => sqlx::query_scalar(
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Backend::Postgres => {
+            sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
              AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ESCAPE '\\' ORDER BY 1",
-        )
-        .fetch_all(&mut *conn)
-        .await?,
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        }
     };
     let mut tables = Vec::with_capacity(names.len());
     for name in names {
@@ -118,10 +122,11 @@ async fn backup_catalogue(conn: &mut DbConn) -> StoreResult<Vec<CatTable>> {
         let mut self_refs: Vec<String> = Vec::new();
         match BACKEND {
             Backend::Sqlite => {
-                let rows = sqlx::query("SELECT name, type, pk FROM pragma_table_xinfo($1) WHERE hidden = 0 ORDER BY cid")
-                    .bind(&name)
-                    .fetch_all(&mut *conn)
-                    .await?;
+                let rows =
+                    sqlx::query("SELECT name, type, pk FROM pragma_table_xinfo($1) WHERE hidden = 0 ORDER BY cid")
+                        .bind(&name)
+                        .fetch_all(&mut *conn)
+                        .await?;
                 for r in rows {
                     let decl: String = r.try_get("type")?;
                     let pk: i64 = r.try_get("pk")?;
@@ -144,6 +149,12 @@ async fn backup_catalogue(conn: &mut DbConn) -> StoreResult<Vec<CatTable>> {
                     .bind(&name)
                     .fetch_all(&mut *conn)
                     .await?;
+                self_refs = sqlx::query_scalar(
+                    "SELECT DISTINCT \"from\" FROM pragma_foreign_key_list($1) WHERE \"table\" = $1 ORDER BY 1",
+                )
+                .bind(&name)
+                .fetch_all(&mut *conn)
+                .await?;
             }
             Backend::Postgres => {
                 let rows = sqlx::query(
@@ -269,15 +280,11 @@ fn backup_read_row(r: &DbRow, cols: &[CatColumn]) -> StoreResult<Vec<crate::back
 
 type BackupArgs = <Db as sqlx::Database>::Arguments;
 
-fn backup_bind(
-    args: &mut BackupArgs,
-    table: &str,
-    c: &CatColumn,
-    v: &crate::backup::ArchiveValue,
-) -> StoreResult<()> {
+fn backup_bind(args: &mut BackupArgs, table: &str, c: &CatColumn, v: &crate::backup::ArchiveValue) -> StoreResult<()> {
     use crate::backup::ArchiveValue as V;
     use sqlx::Arguments;
-    let bad = |what: &str| backup_conflict(format!("{table}.{}: the archive holds {what}, not a {:?} value", c.name, c.mode));
+    let bad =
+        |what: &str| backup_conflict(format!("{table}.{}: the archive holds {what}, not a {:?} value", c.name, c.mode));
     let r = match (c.mode, v) {
         (CellMode::I64, V::Null) => args.add(None::<i64>),
         (CellMode::I64, V::Int(x)) => args.add(*x),
@@ -409,9 +416,21 @@ impl crate::backup::BackupStore for Impl {
         after_json: String,
     ) -> StoreResult<crate::backup::RestoreCounts> {
         use crate::backup::ArchiveItem as I;
-        let mut tx = begin_write(&self.pool).await?;
+        let mut conn = self.pool.acquire().await?;
         if BACKEND == Backend::Sqlite {
-            // Foreign keys are checked at COMMIT, so self-references load in any order.
+            // A large page cache for one huge transaction (the default 2 MB makes every index
+            // insert spill and re-read); this connection is closed afterwards, not pooled.
+            conn.close_on_drop();
+            sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
+        }
+        let begin = match BACKEND {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+        if BACKEND == Backend::Sqlite {
+            // Foreign keys are checked at COMMIT (a safety net: tables come in dependency order
+            // and self-references are set after their table, so no violation is outstanding).
             sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
         }
         let version = backup_schema_version(&mut tx).await?;
@@ -438,7 +457,8 @@ impl crate::backup::BackupStore for Impl {
         for t in tables.iter().rev() {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", qi(&t.name)))).execute(&mut *tx).await?;
         }
-        let by_name: std::collections::BTreeMap<&str, &CatTable> = tables.iter().map(|t| (t.name.as_str(), t)).collect();
+        let by_name: std::collections::BTreeMap<&str, &CatTable> =
+            tables.iter().map(|t| (t.name.as_str(), t)).collect();
         let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         let mut counts = crate::backup::RestoreCounts::default();
         let mut current: Option<(&CatTable, Vec<CatColumn>)> = None;
@@ -524,11 +544,7 @@ impl crate::backup::BackupStore for Impl {
                         col = qi(&c.name),
                         tab = qi(&t.name)
                     );
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(qi(&t.name))
-                        .bind(&c.name)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(qi(&t.name)).bind(&c.name).execute(&mut *tx).await?;
                 }
             }
         }

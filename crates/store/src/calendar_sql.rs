@@ -4,15 +4,14 @@ mod calendar_impl {
     use super::*;
     use crate::{CalendarFeed, CalendarStore, FeedScope, ScheduledPm};
 
-    const FEED_COLUMNS: &str = "f.id, f.scope, f.user_id, f.department_id, f.label, f.created_by, f.created_at, f.revoked_at";
+    const FEED_COLUMNS: &str =
+        "f.id, f.scope, f.user_id, f.department_id, f.label, f.created_by, f.created_at, f.revoked_at";
 
     fn feed_from(r: &DbRow) -> Result<CalendarFeed, sqlx::Error> {
         let scope: String = r.try_get("scope")?;
         let scope = match scope.as_str() {
             "technician" => FeedScope::Technician(UserId(r.try_get::<Option<i64>, _>("user_id")?.unwrap_or_default())),
-            _ => FeedScope::Department(DepartmentId(
-                r.try_get::<Option<i64>, _>("department_id")?.unwrap_or_default(),
-            )),
+            _ => FeedScope::Department(DepartmentId(r.try_get::<Option<i64>, _>("department_id")?.unwrap_or_default())),
         };
         Ok(CalendarFeed {
             id: r.try_get("id")?,
@@ -45,7 +44,8 @@ mod calendar_impl {
             let mut tx = begin_write(&self.pool).await?;
             let (kind, user, dept, label) = match scope {
                 FeedScope::Technician(u) => {
-                    let user = fetch_user(&mut tx, u).await.map_err(|_| invalid("id", format!("no user with id {u}")))?;
+                    let user =
+                        fetch_user(&mut tx, u).await.map_err(|_| invalid("id", format!("no user with id {u}")))?;
                     ("technician", Some(u.0), None, user.display_name)
                 }
                 FeedScope::Department(d) => {

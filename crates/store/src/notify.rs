@@ -118,10 +118,19 @@ pub trait NotificationStore: Send + Sync {
     async fn get_outbox_message(&self, id: i64) -> StoreResult<OutboxMessage>;
     /// Takes up to `limit` pending messages due at `now`, oldest first, and leases them until
     /// `lease_until` (their next attempt time) so that a second worker does not take them too.
-    async fn claim_due_messages(&self, now: Timestamp, lease_until: Timestamp, limit: u32)
-    -> StoreResult<Vec<OutboxMessage>>;
+    async fn claim_due_messages(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxMessage>>;
     /// Records an attempt and the message's new status (audited).
-    async fn record_attempt(&self, ctx: &ChangeContext, id: i64, outcome: &AttemptOutcome) -> StoreResult<OutboxMessage>;
+    async fn record_attempt(
+        &self,
+        ctx: &ChangeContext,
+        id: i64,
+        outcome: &AttemptOutcome,
+    ) -> StoreResult<OutboxMessage>;
     async fn list_attempts(&self, outbox_id: i64) -> StoreResult<Vec<DeliveryAttempt>>;
 
     async fn insert_webhook(

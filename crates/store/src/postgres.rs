@@ -41,23 +41,20 @@ async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transaction<'static,
     pool.begin().await
 }
 
-/// Moves every identity sequence past the ids a seed inserted explicitly.
+/// Moves every identity sequence past the ids a seed inserted explicitly: every table of the
+/// schema with an identity `id` (a fixed list missed `pm_schedules`, `pm_procedures`, …, and the
+/// first `POST /pm-schedules` on a seeded database got a duplicate-key 409).
 async fn after_seed(conn: &mut DbConn) -> Result<(), sqlx::Error> {
-    for t in [
-        "sites",
-        "buildings",
-        "departments",
-        "locations",
-        "manufacturers",
-        "vendors",
-        "device_models",
-        "users",
-        "assets",
-        "work_orders",
-        "wo_labour",
-        "wo_parts",
-    ] {
-        let sql = format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND column_name = 'id' AND is_identity = 'YES' ORDER BY table_name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for t in tables {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), GREATEST((SELECT MAX(id) FROM \"{t}\"), 1))"
+        );
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
     }
     Ok(())

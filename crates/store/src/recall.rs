@@ -20,11 +20,14 @@ pub struct RecallFilter {
 }
 
 /// What re-matching one recall did to its undecided candidates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncSummary {
     pub added: u32,
     pub updated: u32,
     pub removed: u32,
+    /// The undecided candidates after the sync, as (recall id, asset id, match id, added by
+    /// this sync): the proposals not already decided (so the caller need not read them back).
+    pub candidates: Vec<(i64, i64, i64, bool)>,
 }
 
 /// A decision on a match.

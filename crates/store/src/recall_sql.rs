@@ -436,6 +436,7 @@ mod recall_impl {
                     match existing.get(&(recall.0, p.asset_id)) {
                         Some((_, _, _, st)) if *st != MatchStatus::Candidate => {}
                         Some((id, conf, reasons, st)) => {
+                            s.candidates.push((recall.0, p.asset_id, *id, false));
                             if *conf == i64::from(p.confidence) && *reasons == p.reasons {
                                 continue;
                             }
@@ -487,6 +488,7 @@ mod recall_impl {
                 };
                 let after = match_snapshot(RecallId(*recall), p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
                 events.push(("create", "recall_match".into(), id.to_string(), None, Some(after)));
+                s.candidates.push((*recall, p.asset_id, *id, true));
                 s.added += 1;
             }
             let mut gone: Vec<(&(i64, i64), &Existing)> = existing

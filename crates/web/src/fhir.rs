@@ -55,6 +55,7 @@ fn api_error(e: ApiError) -> Response {
 
 type FhirResult = Result<Response, Response>;
 
+#[allow(clippy::result_large_err)] // an error response, returned once per request
 fn user(u: Result<ApiUser, ApiError>) -> Result<htm_service::Principal, Response> {
     u.map(|u| u.0).map_err(api_error)
 }
@@ -64,6 +65,7 @@ fn service_error(e: htm_service::ServiceError) -> Response {
 }
 
 /// Our ids are integers; any other id names no resource (404, not 400, as FHIR reads expect).
+#[allow(clippy::result_large_err)]
 fn parse_id(kind: &str, id: &str) -> Result<i64, Response> {
     id.parse::<i64>().map_err(|_| outcome(StatusCode::NOT_FOUND, &format!("{kind}/{id} is not known")))
 }

@@ -37,12 +37,15 @@ async fn calendar_feeds_and_webhooks_over_the_api() {
         let tech = app.login("kbrown", "Good-Password-1").await;
         let me = app.ok("GET", "/api/v1/me", &tech, None).await;
 
-        let (s, b) = app.call("POST", "/api/v1/calendar-feeds", &tech, Some(json!({"scope": "department", "id": icu.id.0}))).await;
+        let (s, b) = app
+            .call("POST", "/api/v1/calendar-feeds", &tech, Some(json!({"scope": "department", "id": icu.id.0})))
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
         let (s, b) = app.call("POST", "/api/v1/calendar-feeds", &tech, Some(json!({"scope": "ward", "id": 1}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        let (s, feed) =
-            app.call("POST", "/api/v1/calendar-feeds", &tech, Some(json!({"scope": "technician", "id": me["id"]}))).await;
+        let (s, feed) = app
+            .call("POST", "/api/v1/calendar-feeds", &tech, Some(json!({"scope": "technician", "id": me["id"]})))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{feed}");
         let path = feed["path"].as_str().unwrap().to_string();
         assert!(path.starts_with("/calendar/") && path.ends_with(".ics"));
@@ -76,9 +79,14 @@ async fn calendar_feeds_and_webhooks_over_the_api() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         let listed = app.ok("GET", "/api/v1/webhooks", &boss, None).await;
         assert!(!listed.to_string().contains(created["secret"].as_str().unwrap()));
-        app.ok("POST", "/api/v1/work-orders", &boss, Some(json!({
-            "wo_type": "user_support", "priority": "normal", "problem": "How to set alarms", "assigned_to": me["id"]
-        })))
+        app.ok(
+            "POST",
+            "/api/v1/work-orders",
+            &boss,
+            Some(json!({
+                "wo_type": "user_support", "priority": "normal", "problem": "How to set alarms", "assigned_to": me["id"]
+            })),
+        )
         .await;
         let out = app.ok("GET", "/api/v1/notifications?status=pending", &boss, None).await;
         let items = out["items"].as_array().unwrap();
@@ -94,5 +102,38 @@ async fn calendar_feeds_and_webhooks_over_the_api() {
         let id = created["subscription"]["id"].as_i64().unwrap();
         let b = app.ok("DELETE", &format!("/api/v1/webhooks/{id}"), &boss, None).await;
         assert_eq!(b["active"], false);
+    }
+}
+
+#[tokio::test]
+async fn the_calendar_page_creates_shows_once_and_revokes_a_feed() {
+    for db in stores().await {
+        let services = Services::new(db.store.clone(), Default::default());
+        manager_technician_and_icu(&services).await;
+        let router = htm_web::router(htm_web::AppState::new(services));
+        let s = common::login(&router, "kbrown").await;
+        let page = common::get(&router, "/calendar-feeds", &s).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("No feeds yet") && !page.body.contains("f-dept"), "technicians: own feed only");
+        let r = common::post(&router, "/calendar-feeds", &s, &[("csrf", &s.csrf), ("scope", "me")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let start = r.body.find("/calendar/").expect("the new URL is shown");
+        let path: String = r.body[start..].chars().take_while(|c| *c != '"').collect();
+        assert!(path.ends_with(".ics"), "{path}");
+        let (st, _, _) = get_raw(&router, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        let again = common::get(&router, "/calendar-feeds", &s).await;
+        assert!(!again.body.contains(&path), "shown only once");
+        let id: String =
+            again.body.split("id=\"feed-").nth(1).unwrap().chars().take_while(|c| c.is_ascii_digit()).collect();
+        let r = common::post(&router, &format!("/calendar-feeds/{id}/revoke"), &s, &[("csrf", &s.csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (st, _, _) = get_raw(&router, &path).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        let bad = common::post(&router, "/calendar-feeds", &s, &[("csrf", "forged"), ("scope", "me")]).await;
+        assert_eq!(bad.status, StatusCode::FORBIDDEN);
+        let boss = common::login(&router, "mgarcia").await;
+        let page = common::get(&router, "/calendar-feeds", &boss).await;
+        assert!(page.body.contains("f-dept") && page.body.contains("Revoked"), "managers see every feed and the form");
     }
 }

@@ -147,6 +147,22 @@ fn resolves(doc: &Value, r: &str) -> bool {
     r.strip_prefix("#/components/schemas/").is_some_and(|n| doc["components"]["schemas"].get(n).is_some())
 }
 
+/// The top-level property names of a schema, through `$ref`s and `allOf`.
+fn property_names(doc: &Value, schema: &Value, depth: u8, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        property_names(doc, &doc["components"]["schemas"][name], depth + 1, out);
+    }
+    if let Some(p) = schema["properties"].as_object() {
+        out.extend(p.keys().cloned());
+    }
+    for s in schema["allOf"].as_array().into_iter().flatten() {
+        property_names(doc, s, depth + 1, out);
+    }
+}
+
 const ENVELOPE: &str = "#/components/schemas/ErrorEnvelope";
 
 /// The error envelope, or "either the envelope or a more specific error body" whose `error`
@@ -191,8 +207,8 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 
 /// Every operation: parameters with schemas; a request body with a content type and schema;
 /// a success response whose content (JSON or the stated non-JSON type) has a schema; the error
-/// statuses that apply to it (400 parameters/body, 401/403 bearer, 404 path, 413/415/422 body,
-/// 409 a body with `version`)
+/// statuses that apply to it (400 parameters/body, 401/403 bearer, 404 path or a body naming
+/// a record by `…_id`, 413/415/422 body, 409 a body with `version`)
 /// with the error envelope; every `$ref` resolves.
 #[test]
 fn every_operation_describes_its_requests_and_responses() {
@@ -219,6 +235,7 @@ fn every_operation_describes_its_requests_and_responses() {
         let has_body = body.is_object();
         let mut json_body = false;
         let mut versioned = false;
+        let mut names_record = false;
         if has_body {
             let content = body["content"].as_object().cloned().unwrap_or_default();
             if content.is_empty() {
@@ -226,8 +243,10 @@ fn every_operation_describes_its_requests_and_responses() {
             }
             for (ct, c) in &content {
                 json_body |= ct.contains("json");
-                let name = c["schema"]["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
-                versioned |= name.is_some_and(|n| doc["components"]["schemas"][n]["properties"]["version"].is_object());
+                let mut props = Vec::new();
+                property_names(&doc, &c["schema"], 0, &mut props);
+                versioned |= props.iter().any(|p| p == "version");
+                names_record |= props.iter().any(|p| p.ends_with("_id"));
                 if !c["schema"].is_object() {
                     problems.push(format!("{here}: request body {ct} without schema"));
                 }
@@ -272,7 +291,7 @@ fn every_operation_describes_its_requests_and_responses() {
                 want.push("403");
             }
         }
-        if has_path {
+        if has_path || names_record {
             want.push("404");
         }
         if has_body {

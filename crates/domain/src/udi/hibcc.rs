@@ -133,7 +133,7 @@ pub struct HibccData {
     pub primary: Option<HibccPrimary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secondary: Option<HibccSecondary>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Supplemental segments in order (empty when none).
     pub supplemental: Vec<Supplemental>,
     /// Link character of a stand-alone secondary symbol (the primary's check character).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -195,7 +195,10 @@ pub async fn create_webhook(
 
 /// Webhook subscriptions, newest first (never their secrets).
 #[utoipa::path(get, path = "/webhooks", tag = "notifications", responses((status = 200, body = Vec<WebhookOut>)))]
-pub async fn list_webhooks(state: axum::extract::State<AppState>, ApiUser(p): ApiUser) -> ApiResult<Out<Vec<WebhookOut>>> {
+pub async fn list_webhooks(
+    state: axum::extract::State<AppState>,
+    ApiUser(p): ApiUser,
+) -> ApiResult<Out<Vec<WebhookOut>>> {
     Ok(Out(state.services.list_webhooks(&p).await?.into_iter().map(Into::into).collect()))
 }
 

@@ -10,7 +10,7 @@
 //! | 400 `bad_request` | a path or query parameter or the body does not parse | operations with parameters or a body |
 //! | 401 `unauthenticated` | no, an expired or a revoked bearer token | operations that take the bearer token |
 //! | 403 `forbidden` | the role may not do this (the permission matrix) | operations that take the bearer token, except `/me` and `/auth/logout` |
-//! | 404 `not_found` | the record named in the path does not exist (or is out of the caller's scope) | operations with a path parameter |
+//! | 404 `not_found` | a record named in the path, or by an `…_id` in the body, does not exist | operations with a path parameter or such a body |
 //! | 413 `too_large` | the body is over the size limit (8 MiB) | operations with a body |
 //! | 409 `stale_version` | the record changed since the `version` sent was read | operations whose body carries a `version` |
 //! | 415 `bad_request` | the body is not sent with the documented content type | operations with a JSON body |
@@ -33,18 +33,7 @@ const NO_FORBIDDEN: &[&str] = &["/me", "/auth/logout"];
 /// and gives every hand-annotated error response without a body the error envelope.
 pub fn complete(doc: &mut OpenApi) {
     let global_security = doc.security.as_ref().is_some_and(|s| s.iter().any(|r| *r != SecurityRequirement::default()));
-    // Bodies that carry the `version` read (optimistic concurrency) can be stale: 409.
-    let versioned: Vec<String> = doc
-        .components
-        .as_ref()
-        .map(|c| {
-            c.schemas
-                .iter()
-                .filter(|(_, s)| matches!(s, RefOr::T(Schema::Object(o)) if o.properties.contains_key("version")))
-                .map(|(name, _)| format!("#/components/schemas/{name}"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let schemas = doc.components.as_ref().map(|c| c.schemas.clone()).unwrap_or_default();
     for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
             item.get.as_mut(),
@@ -57,12 +46,12 @@ pub fn complete(doc: &mut OpenApi) {
             item.trace.as_mut(),
         ];
         for op in ops.into_iter().flatten() {
-            complete_operation(path, op, global_security, &versioned);
+            complete_operation(path, op, global_security, &schemas);
         }
     }
 }
 
-fn complete_operation(path: &str, op: &mut Operation, global_security: bool, versioned: &[String]) {
+fn complete_operation(path: &str, op: &mut Operation, global_security: bool, schemas: &Schemas) {
     let secured = match &op.security {
         None => global_security,
         Some(reqs) => reqs.iter().any(|r| *r != SecurityRequirement::default()),
@@ -80,12 +69,19 @@ fn complete_operation(path: &str, op: &mut Operation, global_security: bool, ver
     };
     let has_body = op.request_body.is_some();
     let json_body = body.is_some_and(is_json_body);
-    let stale = body.is_some_and(|b| {
-        b.content.values().any(|c| match c {
-            RefOr::T(c) => matches!(&c.schema, Some(RefOr::Ref(r)) if versioned.contains(&r.ref_location)),
-            RefOr::Ref(_) => false,
-        })
-    });
+    // The top-level properties of the body (through `$ref`s and `allOf`, as `serde(flatten)` makes).
+    let mut props = Vec::new();
+    for c in body.iter().flat_map(|b| b.content.values()) {
+        if let RefOr::T(c) = c
+            && let Some(schema) = &c.schema
+        {
+            property_names(schemas, schema, 0, &mut props);
+        }
+    }
+    // A body carrying the `version` read (optimistic concurrency) can be stale.
+    let stale = props.iter().any(|p| p == "version");
+    // A body naming another record by id (`asset_id`, `model_id`, …) can name a missing one.
+    let names_record = props.iter().any(|p| p.ends_with("_id"));
 
     let mut add = |status: &str, why: &str| {
         op.responses.responses.entry(status.to_string()).or_insert_with(|| RefOr::T(error_response(why)));
@@ -99,8 +95,8 @@ fn complete_operation(path: &str, op: &mut Operation, global_security: bool, ver
             add("403", "The caller's role may not do this, or the record is outside its scope (`forbidden`).");
         }
     }
-    if has_path {
-        add("404", "The record named in the path does not exist (`not_found`).");
+    if has_path || names_record {
+        add("404", "A record named in the path or by an `…_id` in the body does not exist (`not_found`).");
     }
     if has_body {
         add("413", "The body is larger than the server accepts (`too_large`).");
@@ -139,6 +135,25 @@ fn complete_operation(path: &str, op: &mut Operation, global_security: bool, ver
 }
 
 const ENVELOPE_REF: &str = "#/components/schemas/ErrorEnvelope";
+
+type Schemas = std::collections::BTreeMap<String, RefOr<Schema>>;
+
+fn property_names(schemas: &Schemas, schema: &RefOr<Schema>, depth: u8, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    match schema {
+        RefOr::Ref(r) => {
+            let name = r.ref_location.rsplit('/').next().unwrap_or("");
+            if let Some(s) = schemas.get(name) {
+                property_names(schemas, s, depth + 1, out);
+            }
+        }
+        RefOr::T(Schema::Object(o)) => out.extend(o.properties.keys().cloned()),
+        RefOr::T(Schema::AllOf(a)) => a.items.iter().for_each(|s| property_names(schemas, s, depth + 1, out)),
+        RefOr::T(_) => {}
+    }
+}
 
 fn is_json_body(b: &RequestBody) -> bool {
     b.content.keys().any(|k| k.contains("json"))
