@@ -65,8 +65,8 @@ impl RecallKind {
 }
 
 const SYLLABLES: &[&str] = &[
-    "Ar", "Bel", "Cor", "Dyn", "Ev", "Fal", "Gen", "Hel", "Is", "Jor", "Kel", "Lum", "Mer", "Nov", "Or", "Pax",
-    "Qua", "Ros", "Sol", "Tal", "Ul", "Ven", "Wex", "Xan", "Yor", "Zen",
+    "Ar", "Bel", "Cor", "Dyn", "Ev", "Fal", "Gen", "Hel", "Is", "Jor", "Kel", "Lum", "Mer", "Nov", "Or", "Pax", "Qua",
+    "Ros", "Sol", "Tal", "Ul", "Ven", "Wex", "Xan", "Yor", "Zen",
 ];
 const SUFFIXES: &[&str] = &["medica", "tech", "ortho", "vasc", "spine", "surgical", "dent", "labs", "care", "bio"];
 const LEGAL: &[&str] = &["Inc.", "Inc", "Corp.", "Corporation", "LLC", "Ltd.", "GmbH", "S.A.", "Co., Ltd.", "LP"];
@@ -143,12 +143,8 @@ fn serial_list(r: &mut Rng) -> String {
 fn gtin_restricted(r: &mut Rng) -> String {
     // GS1 restricted-circulation prefix 02 (never a real product's DI), with its check digit.
     let body = format!("02{}", digits(r, 11));
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 =
+        body.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
@@ -223,7 +219,13 @@ pub fn synthetic_recalls(spec: RecallSpec, models: &[ModelFacts]) -> Vec<(Recall
                 rec.device_name = Some(device.into());
                 rec.product_description = Some(format!("{device}, Model {model_no}, REF {}", digits(&mut r, 6)));
                 rec.code_info = Some(if r.chance(0.5) {
-                    format!("Lot Numbers: {}A{}, {}A{}", digits(&mut r, 2), digits(&mut r, 4), digits(&mut r, 2), digits(&mut r, 4))
+                    format!(
+                        "Lot Numbers: {}A{}, {}A{}",
+                        digits(&mut r, 2),
+                        digits(&mut r, 4),
+                        digits(&mut r, 2),
+                        digits(&mut r, 4)
+                    )
                 } else {
                     serial_range(&mut r)
                 });

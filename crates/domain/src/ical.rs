@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_calendar_has_the_required_properties_and_crlf_everywhere() {
-        let stamp: Timestamp = "2026-11-21T10:00:00Z".parse().unwrap_or_else(|_| Timestamp::UNIX_EPOCH);
+        let stamp: Timestamp = "2026-11-21T10:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
         let ev = CalendarEvent {
             uid: "wo-42@openhtm".into(),
             date: date(2026, 12, 31),

@@ -1007,14 +1007,8 @@ pub fn model_evidence(
 
 /// Matches one recall to one asset (see the module docs for the points and the rule).
 pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> Option<MatchProposal> {
-    let e = model_evidence(
-        r,
-        &a.manufacturer,
-        &a.model_number,
-        a.product_code.as_deref(),
-        a.k_number.as_deref(),
-        aliases,
-    );
+    let e =
+        model_evidence(r, &a.manufacturer, &a.model_number, a.product_code.as_deref(), a.k_number.as_deref(), aliases);
     match_asset_given(r, a, &e)
 }
 

@@ -189,7 +189,8 @@ impl Services {
         for (ri, pr) in prepared.iter().enumerate() {
             let mut set = HashSet::new();
             let by_firm = pr.companies.iter().flat_map(|c| by_company.get(c).map(Vec::as_slice).unwrap_or(&[]));
-            let by_510k = pr.k_numbers.iter().flat_map(|k| by_k.get(&k.to_uppercase()).map(Vec::as_slice).unwrap_or(&[]));
+            let by_510k =
+                pr.k_numbers.iter().flat_map(|k| by_k.get(&k.to_uppercase()).map(Vec::as_slice).unwrap_or(&[]));
             for &i in by_firm.chain(by_510k) {
                 if rules::model_may_match(pr, &models[i], aliases) && set.insert(models[i].model_id) {
                     recalls_of_model.entry(models[i].model_id).or_default().push(ri);

@@ -246,14 +246,14 @@ fn io_err(e: impl std::fmt::Display) -> ServiceError {
 
 /// Writes rows as CSV or XLSX.
 enum SheetOut<'w> {
-    Csv(csv::Writer<&'w mut dyn Write>),
+    Csv(Box<csv::Writer<&'w mut dyn Write>>),
     Xlsx { book: Box<rust_xlsxwriter::Workbook>, out: &'w mut dyn Write, row: u32 },
 }
 
 impl<'w> SheetOut<'w> {
     fn new(format: SheetFormat, kind: SheetKind, out: &'w mut dyn Write) -> ServiceResult<Self> {
         Ok(match format {
-            SheetFormat::Csv => SheetOut::Csv(csv::Writer::from_writer(out)),
+            SheetFormat::Csv => SheetOut::Csv(Box::new(csv::Writer::from_writer(out))),
             SheetFormat::Xlsx => {
                 let mut book = Box::new(rust_xlsxwriter::Workbook::new());
                 book.add_worksheet_with_constant_memory().set_name(kind.as_str()).map_err(io_err)?;

@@ -52,7 +52,12 @@ async fn a_models_510k_is_validated_and_matches_the_real_recall_record() {
         let m = shop.s.create_manufacturer(&shop.sys, NewManufacturer { name: "Spine Maker".into() }).await.unwrap();
         // A bad number is refused before anything is created.
         let before = shop.s.verify_audit().await.unwrap().unwrap();
-        let bad = shop.s.create_model_with_510k(&shop.sys, new_model(m.id, "SP-1", Some("NKB")), None, Some("P970004".into()));
+        let bad = shop.s.create_model_with_510k(
+            &shop.sys,
+            new_model(m.id, "SP-1", Some("NKB")),
+            None,
+            Some("P970004".into()),
+        );
         assert!(matches!(bad.await, Err(ServiceError::Validation(f)) if f[0].field == "fda_510k"), "{}", db.name);
         assert_eq!(shop.s.verify_audit().await.unwrap().unwrap(), before, "nothing was written");
         // The real openFDA recall Z-0359-2013 lists 510(k) K082332 and product code NKB; its
@@ -111,7 +116,8 @@ async fn findings_that_no_longer_match_are_resolved_and_reopened() {
             .unwrap();
         let m = shop.s.create_manufacturer(&shop.sys, NewManufacturer { name: "Acme".into() }).await.unwrap();
         let monitor = shop.s.create_model(&shop.sys, new_model(m.id, "MON-9", None)).await.unwrap();
-        let bom = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"openssl","version":"1.0.2k"}]}"#;
+        let bom =
+            br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"openssl","version":"1.0.2k"}]}"#;
         shop.s.import_sbom(&shop.sys, monitor.id.0, "4.2", bom).await.unwrap();
         let a = asset(&shop, "ICU-1", monitor.id).await;
         let net = |sw: &str| -> NetworkFields {

@@ -119,7 +119,7 @@ async fn backup_catalogue(conn: &mut DbConn) -> StoreResult<Vec<CatTable>> {
     for name in names {
         let mut columns = Vec::new();
         let deps: Vec<String>;
-        let mut self_refs: Vec<String> = Vec::new();
+        let self_refs: Vec<String>;
         match BACKEND {
             Backend::Sqlite => {
                 let rows =

@@ -486,7 +486,8 @@ mod recall_impl {
                 let Some(id) = new_ids.get(&(*recall, p.asset_id)) else {
                     return Err(StoreError::NotFound(format!("inserted recall match {recall}/{}", p.asset_id)));
                 };
-                let after = match_snapshot(RecallId(*recall), p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
+                let after =
+                    match_snapshot(RecallId(*recall), p.asset_id, p.confidence, &p.reasons, MatchStatus::Candidate);
                 events.push(("create", "recall_match".into(), id.to_string(), None, Some(after)));
                 s.candidates.push((*recall, p.asset_id, *id, true));
                 s.added += 1;

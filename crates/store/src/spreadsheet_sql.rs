@@ -11,7 +11,7 @@ mod spreadsheet_impl {
 
     type RowResult<T> = Result<T, (usize, StoreError)>;
 
-    fn at<T>(i: usize) -> impl FnOnce(StoreError) -> (usize, StoreError) {
+    fn at(i: usize) -> impl FnOnce(StoreError) -> (usize, StoreError) {
         move |e| (i, e)
     }
 
@@ -62,8 +62,8 @@ mod spreadsheet_impl {
                     .push_bind(f.life_support_override)
                     .push_bind(f.notes)
                     .push_bind(1_i64)
-                    .push_bind(now.clone())
-                    .push_bind(now.clone());
+                    .push_bind(now)
+                    .push_bind(now);
             });
             qb.build().execute(&mut *tx).await.map_err(db_at(first))?;
             // The ids just given, by tag.
@@ -87,7 +87,7 @@ mod spreadsheet_impl {
                     return Err((i, StoreError::NotFound(format!("inserted asset {}", n.asset_tag))));
                 };
                 if let Some(f) = pm.get(i).filter(|f| !f.is_empty()) {
-                    write_asset_pm_fields(tx, AssetId(id), f).await.map_err(at::<()>(i))?;
+                    write_asset_pm_fields(tx, AssetId(id), f).await.map_err(at(i))?;
                 }
                 chunk_ids.push(id);
             }
@@ -111,11 +111,11 @@ mod spreadsheet_impl {
                     return Err((i, StoreError::NotFound(format!("asset {id}"))));
                 };
                 if a.high_risk_override.is_some() || a.life_support_override.is_some() {
-                    record_asset_designations(tx, ctx, a, None).await.map_err(at::<()>(i))?;
+                    record_asset_designations(tx, ctx, a, None).await.map_err(at(i))?;
                 }
                 events.push(("create", "asset".into(), id.to_string(), None, Some(snapshot(a))));
             }
-            append_audit_bulk(tx, ctx, events).await.map_err(at::<()>(first))?;
+            append_audit_bulk(tx, ctx, events).await.map_err(at(first))?;
             progress(first + chunk.len());
         }
         Ok(assets.len())
@@ -297,19 +297,19 @@ mod spreadsheet_impl {
         append_audit(tx, ctx, "import", "work_order", id.to_string(), None, Some(snapshot(&wo))).await
     }
 
+    /// Stores one row inside the import's transaction.
+    type RowFn<T> = for<'c> fn(&'c mut DbConn, &'c ChangeContext, &'c T) -> RowFuture<'c>;
+    type RowFuture<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'c>>;
+
     async fn each<T: Sync>(
         tx: &mut DbConn,
         ctx: &ChangeContext,
         rows: &[T],
         progress: Progress<'_>,
-        f: for<'c> fn(
-            &'c mut DbConn,
-            &'c ChangeContext,
-            &'c T,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'c>>,
+        f: RowFn<T>,
     ) -> RowResult<usize> {
         for (i, r) in rows.iter().enumerate() {
-            f(tx, ctx, r).await.map_err(at::<()>(i))?;
+            f(tx, ctx, r).await.map_err(at(i))?;
             if (i + 1) % 500 == 0 {
                 progress(i + 1);
             }
