@@ -537,7 +537,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { file } => return backup::backup_cmd(&settings, &file).await,
         Command::Restore { file } => return backup::restore_cmd(&settings, &file).await,
         Command::CopyDb { from, to } => return backup::copy_db_cmd(&settings, &from, &to).await,
-        Command::Notify { what: NotifyCommand::RunOnce } => notify::run_once(&open(&settings).await?, &settings).await?,
+        Command::Notify { what: NotifyCommand::RunOnce } => {
+            notify::run_once(&open(&settings).await?, &settings).await?
+        }
         Command::Recalls { what: RecallsCommand::Match { json } } => {
             let s = open(&settings).await?;
             let candidates = s.match_recalls(&Principal::system()).await?;
@@ -758,7 +760,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = open(&settings).await?;
             synth::gen_cmd(&s, assets, years, seed, end.as_deref()).await?;
         }
-        Command::GenRecalls { count, seed } => recall_bench::gen_recalls_cmd(&open(&settings).await?, count, seed).await?,
+        Command::GenRecalls { count, seed } => {
+            recall_bench::gen_recalls_cmd(&open(&settings).await?, count, seed).await?
+        }
         Command::Bench { what, month, runs } => {
             let s = open(&settings).await?;
             synth::bench_cmd(&s, what, month.as_deref(), runs).await?;

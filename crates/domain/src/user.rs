@@ -91,11 +91,31 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 /// SP 800-63B-4 §3.1.1.2 asks verifiers to refuse commonly used, expected or compromised values.
 /// Compared case-insensitively with separators (space, `-`, `_`, `.`) removed.
 const COMMON_LONG_PASSWORDS: &[&str] = &[
-    "passwordpassword", "password1234567", "password12345678", "password123456789", "passwordpassword1",
-    "qwertyuiopasdfgh", "qwertyuiopasdfghjkl", "1q2w3e4r5t6y7u8i", "1qaz2wsx3edc4rfv", "zaq12wsxcde34rfv",
-    "iloveyouiloveyou", "letmeinletmein1", "welcomewelcome1", "administrator1", "administrator123",
-    "changemechangeme", "trustno1trustno1", "abc123abc123abc", "mypasswordis123", "thisismypassword",
-    "correcthorsebatterystaple", "passw0rdpassw0rd", "adminadminadmin", "rootrootrootroot", "biomedbiomed123",
+    "passwordpassword",
+    "password1234567",
+    "password12345678",
+    "password123456789",
+    "passwordpassword1",
+    "qwertyuiopasdfgh",
+    "qwertyuiopasdfghjkl",
+    "1q2w3e4r5t6y7u8i",
+    "1qaz2wsx3edc4rfv",
+    "zaq12wsxcde34rfv",
+    "iloveyouiloveyou",
+    "letmeinletmein1",
+    "welcomewelcome1",
+    "administrator1",
+    "administrator123",
+    "changemechangeme",
+    "trustno1trustno1",
+    "abc123abc123abc",
+    "mypasswordis123",
+    "thisismypassword",
+    "correcthorsebatterystaple",
+    "passw0rdpassw0rd",
+    "adminadminadmin",
+    "rootrootrootroot",
+    "biomedbiomed123",
 ];
 
 /// The password policy (NIST SP 800-63B-4 §3.1.1.2; 21 CFR Part 11 §11.300 password controls):

@@ -387,8 +387,10 @@ fn read_lines(
         if !next(&mut line, &mut n)? {
             return Err(corrupt(path, n, "the archive ends without its trailer (truncated?)"));
         }
-        if let Some((spec, h, count)) = table.as_mut() {
-            if line.starts_with('[') {
+        if let Some((spec, h, count)) = table.as_mut()
+            && line.starts_with('[')
+        {
+            {
                 let cells: Vec<Value> = serde_json::from_str(&line).map_err(|e| corrupt(path, n, e))?;
                 if cells.len() != spec.columns.len() {
                     return Err(corrupt(path, n, format!("{}: a row of {} cells", spec.name, cells.len())));

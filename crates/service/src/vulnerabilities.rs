@@ -186,7 +186,10 @@ impl Services {
         p.require(Action::ManageVulnerabilities)?;
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         if status == FindingStatus::Resolved {
-            return Err(ServiceError::invalid("status", "a finding is resolved by matching, when it no longer matches"));
+            return Err(ServiceError::invalid(
+                "status",
+                "a finding is resolved by matching, when it no longer matches",
+            ));
         }
         if status != FindingStatus::Open && note.is_none() {
             return Err(ServiceError::invalid("note", "say why (e.g. the mitigation applied)"));

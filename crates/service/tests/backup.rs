@@ -52,6 +52,10 @@ async fn audit_events(s: &Services) -> u64 {
     s.verify_audit().await.unwrap().unwrap()
 }
 
+// Heavy (the demo hospital restored four times on each back end: ~18 min in a debug build while
+// restores into SQLite are slow); the test command covers the same round trip with the release
+// binary in tests/interop/check_backup.py. Run it with `cargo test --test backup -- --ignored`.
+#[ignore = "heavy: covered by tests/interop/check_backup.py; run with --ignored"]
 #[tokio::test]
 async fn backups_round_trip_between_back_ends_and_refuse_bad_targets_and_archives() {
     let today = jiff::civil::date(2026, 11, 21);

@@ -171,7 +171,8 @@ async fn smtp_server() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
 async fn http_receiver() -> (u16, Arc<Mutex<Vec<(Vec<(String, String)>, String)>>>) {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = l.local_addr().unwrap().port();
-    let got: Arc<Mutex<Vec<(Vec<(String, String)>, String)>>> = Arc::default();
+    type Received = Vec<(Vec<(String, String)>, String)>;
+    let got: Arc<Mutex<Received>> = Arc::default();
     let g = got.clone();
     tokio::spawn(async move {
         loop {

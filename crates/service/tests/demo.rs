@@ -15,7 +15,7 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
     let today = jiff::civil::date(2026, 11, 21);
     for db in stores().await {
         let s = Services::new(db.store.clone(), Default::default());
-        s.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+        s.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
         let sum = s.seed_demo(today).await.unwrap();
         assert!(sum.assets >= 5000, "{}: {} assets", db.name, sum.assets);
         assert!(sum.work_orders > 10_000, "{}: {} work orders", db.name, sum.work_orders);

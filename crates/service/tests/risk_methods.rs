@@ -244,7 +244,7 @@ async fn the_demo_hospital_records_one_system_designation_per_flagged_model() {
     // SQLite only: the seed path is the same SQL on both back ends and the demo test covers both.
     let db = htm_test_support::sqlite().await;
     let s = htm_service::Services::new(db.store.clone(), Default::default());
-    s.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+    s.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
     s.seed_demo(jiff::civil::date(2026, 11, 21)).await.unwrap();
     let p = htm_service::Principal::system();
     let page = s.list_assets(&p, &Default::default(), htm_domain::page::PageRequest::first(500)).await.unwrap();

@@ -2,6 +2,8 @@
 //! kind through XLSX, a legacy file through a mapping (value maps, date formats, constants), one
 //! bad row among many stopping the import with a precise report, and dry runs storing nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use htm_domain::spreadsheet::{Mapping, SheetKind};

@@ -83,9 +83,9 @@ fn assert_envelope(b: &Value, code: &str) {
 /// An app with an admin, a little organisation and catalogue, and one asset.
 async fn app(store: std::sync::Arc<dyn htm_store::Store>) -> (App, String, i64, i64) {
     let services = Services::new(store, Default::default());
-    services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+    services.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
     let app = App { router: htm_web::router(htm_web::AppState::new(services.clone())), services };
-    let admin = app.login("admin", "Admin-Pass-2026").await;
+    let admin = app.login("admin", "Chief-Biomed-2026").await;
     let (_, site) = app
         .call("POST", "/api/v1/sites", Some(&admin), Some(json!({"code": "RGH", "name": "Riverside General"})))
         .await;

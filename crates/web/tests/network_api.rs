@@ -16,7 +16,7 @@ use common::App;
 async fn network_profiles_and_cyber_reports_over_the_api() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
-        services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+        services.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
         services
             .add_user_as_system(NewUser {
                 username: "bmet1".into(),
@@ -29,7 +29,7 @@ async fn network_profiles_and_cyber_reports_over_the_api() {
             .await
             .unwrap();
         let app = App { router: htm_web::router(htm_web::AppState::new(services)) };
-        let admin = app.login("admin", "Admin-Pass-2026").await;
+        let admin = app.login("admin", "Chief-Biomed-2026").await;
         let tech = app.login("bmet1", "Good-Password-1").await;
         let site = app.ok("POST", "/api/v1/sites", &admin, Some(json!({"code": "RGH", "name": "Riverside"}))).await;
         let b = app

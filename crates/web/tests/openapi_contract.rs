@@ -270,12 +270,11 @@ fn every_operation_describes_its_requests_and_responses() {
                         problems.push(format!("{here}: {status} {ct} has no schema"));
                     }
                 }
-            } else if status.starts_with('4') || status.starts_with('5') {
-                if !content.get("application/json").is_some_and(|c| is_envelope(&doc, &c["schema"]))
-                    || content.len() != 1
-                {
-                    problems.push(format!("{here}: {status} is not the error envelope"));
-                }
+            } else if (status.starts_with('4') || status.starts_with('5'))
+                && (!content.get("application/json").is_some_and(|c| is_envelope(&doc, &c["schema"]))
+                    || content.len() != 1)
+            {
+                problems.push(format!("{here}: {status} is not the error envelope"));
             }
         }
         if success == 0 {

@@ -79,9 +79,9 @@ fn today() -> jiff::civil::Date {
 async fn qualifications_are_managed_by_managers_and_enforced_on_pm_sign_off() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
-        services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+        services.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
         let app = App { router: htm_web::router(htm_web::AppState::new(services.clone())), services };
-        let admin = app.login("admin", "Admin-Pass-2026").await;
+        let admin = app.login("admin", "Chief-Biomed-2026").await;
         let site = app.ok("POST", "/api/v1/sites", &admin, json!({"code": "RGH", "name": "Riverside"})).await;
         let b =
             app.ok("POST", "/api/v1/buildings", &admin, json!({"site_id": site["id"], "code": "A", "name": "A"})).await;

@@ -51,7 +51,7 @@ fn validation_fields(b: &Value) -> Vec<String> {
 async fn weighted_methods_assessments_and_designations_over_the_api() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
-        services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+        services.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
         services
             .add_user_as_system(NewUser {
                 username: "bmet1".into(),
@@ -64,7 +64,7 @@ async fn weighted_methods_assessments_and_designations_over_the_api() {
             .await
             .unwrap();
         let app = App { router: htm_web::router(htm_web::AppState::new(services.clone())), services };
-        let admin = app.login("admin", "Admin-Pass-2026").await;
+        let admin = app.login("admin", "Chief-Biomed-2026").await;
         let tech = app.login("bmet1", "Good-Password-1").await;
         let site = app.ok("POST", "/api/v1/sites", &admin, json!({"code": "RGH", "name": "Riverside"})).await;
         let b =

@@ -1,6 +1,8 @@
 //! `POST /api/v1/import/{kind}` on both back ends: a dry run stores nothing, a bad file gets 422
 //! `invalid_file` naming row and column, a good one is stored, permissions are enforced.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use axum::body::Body;

@@ -16,7 +16,7 @@ use common::{App, call_json};
 async fn strategies_over_the_api() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
-        services.ensure_admin(Some("Admin-Pass-2026".into())).await.unwrap();
+        services.ensure_admin(Some("Chief-Biomed-2026".into())).await.unwrap();
         services
             .add_user_as_system(NewUser {
                 username: "bmet1".into(),
@@ -29,7 +29,7 @@ async fn strategies_over_the_api() {
             .await
             .unwrap();
         let app = App { router: htm_web::router(htm_web::AppState::new(services)) };
-        let admin = app.login("admin", "Admin-Pass-2026").await;
+        let admin = app.login("admin", "Chief-Biomed-2026").await;
         let tech = app.login("bmet1", "Good-Password-1").await;
         let site = app.ok("POST", "/api/v1/sites", &admin, Some(json!({"code": "RGH", "name": "Riverside"}))).await;
         let b = app
@@ -104,7 +104,7 @@ async fn strategies_over_the_api() {
         assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("signature_required")));
         let (s, body) = app.call("POST", &approve, &admin, Some(json!({"password": "nope"}))).await;
         assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("signature_invalid")));
-        let v = app.ok("POST", &approve, &admin, Some(json!({"password": "Admin-Pass-2026"}))).await;
+        let v = app.ok("POST", &approve, &admin, Some(json!({"password": "Chief-Biomed-2026"}))).await;
         assert_eq!(v["status"], "approved");
         assert_eq!(v["signatures"][0]["meaning"], "approval");
 

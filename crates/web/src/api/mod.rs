@@ -12,9 +12,9 @@ pub mod openapi_doc;
 pub mod qualifications;
 pub mod recalls;
 pub mod repair_analytics;
-pub mod spreadsheet;
 pub mod risk;
 pub mod risk_methods;
+pub mod spreadsheet;
 pub mod strategies;
 pub mod survey;
 pub mod test_equipment;
@@ -712,7 +712,10 @@ async fn create_model(
     Json(n): Json<risk_methods::NewDeviceModelIn>,
 ) -> ApiResult<impl IntoResponse> {
     let k510 = n.fda_510k.filter(|k| !k.trim().is_empty());
-    Ok((StatusCode::CREATED, Out(state.services.create_model_with_510k(&p, n.model, n.designation_reason, k510).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Out(state.services.create_model_with_510k(&p, n.model, n.designation_reason, k510).await?),
+    ))
 }
 /// One device model.
 #[utoipa::path(get, path = "/models/{id}", tag = "catalogue", params(("id" = i64, Path)), responses((status = 200, body = DeviceModel), (status = 404, body = ErrorEnvelope)))]

@@ -216,7 +216,7 @@ pub async fn create(State(state): State<AppState>, user: WebUser, Form(f): Form<
     }
     let opt = |s: &str| {
         let t = s.trim();
-        (!t.is_empty()).then(|| serde_json::Value::String(t.to_string())).unwrap_or(serde_json::Value::Null)
+        if t.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(t.to_string()) }
     };
     let id = |s: &str| s.trim().parse::<i64>().ok();
     let (Some(model), Some(dept)) = (id(&f.model_id), id(&f.department_id)) else {
