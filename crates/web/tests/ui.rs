@@ -20,8 +20,8 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const ADMIN_PASSWORD: &str = "Test-Admin-Pass-1";
-const TECH_PASSWORD: &str = "Tech-Pass-2026-x";
+const ADMIN_PASSWORD: &str = "Test-Chief-Pass-1";
+const TECH_PASSWORD: &str = "Bench-Work-2026-x";
 
 struct App {
     router: Router,
