@@ -422,12 +422,12 @@ async fn the_new_work_order_form_has_its_fields_and_requesters_only_report_probl
                 role: Role::Requester,
                 email: None,
                 vendor_id: None,
-                password: "Nurse-Pass-2026".into(),
+                password: "Ward-Seven-Pass-26".into(),
             },
         )
         .await
         .unwrap();
-    let n = login(&app, "nurse", "Nurse-Pass-2026").await;
+    let n = login(&app, "nurse", "Ward-Seven-Pass-26").await;
     let r = get(&app, &format!("/work-orders/new?asset_id={}", app.asset_id), Some(&n)).await;
     assert!(r.body.contains("value=\"repair\"") && r.body.contains("value=\"user_support\""));
     assert!(!r.body.contains("value=\"pm\""), "a requester may not open a PM");
