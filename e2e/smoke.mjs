@@ -11,7 +11,7 @@
 //   HTM_BIN             htm binary (default: <repo>/target/release/htm)
 //   HTM_E2E_BASE_URL    test an already running server instead of starting `htm demo`
 //                       (it must have the admin password below, or set HTM_E2E_PASSWORD)
-//   HTM_E2E_PASSWORD    admin password (default E2e-Admin-Pass-2026!)
+//   HTM_E2E_PASSWORD    admin password (default E2e-Chief-Pass-2026!)
 //   HTM_E2E_OUT         where the screenshot goes (default: <repo>/target/e2e)
 //   HTM_E2E_HEALTH_TIMEOUT  seconds to wait for /healthz (default 180: the demo seeds ~6,000 assets)
 //   CHROMIUM_PATH       browser executable (default /usr/bin/chromium)
@@ -40,7 +40,7 @@ try {
 
 const HTM_BIN = process.env.HTM_BIN ? path.resolve(process.env.HTM_BIN) : path.join(repo, 'target/release/htm');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const PASSWORD = process.env.HTM_E2E_PASSWORD || 'E2e-Admin-Pass-2026!';
+const PASSWORD = process.env.HTM_E2E_PASSWORD || 'E2e-Chief-Pass-2026!';
 const OUT_DIR = path.resolve(process.env.HTM_E2E_OUT || path.join(repo, 'target/e2e'));
 const HEALTH_TIMEOUT_S = Number(process.env.HTM_E2E_HEALTH_TIMEOUT || 180);
 const ACTION_TIMEOUT_MS = 15_000;
