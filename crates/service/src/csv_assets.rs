@@ -44,43 +44,8 @@ use htm_store::{AssetFilter, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "asset_tag",
-    "serial_number",
-    "manufacturer",
-    "model_number",
-    "model_name",
-    "category",
-    "department_cost_center",
-    "department",
-    "location",
-    "status",
-    "acquisition_date",
-    "acquisition_cost",
-    "currency",
-    "vendor",
-    "purchase_order",
-    "in_service_date",
-    "warranty_end",
-    "udi_di",
-    "udi_lot",
-    "udi_serial",
-    "udi_manufactured",
-    "udi_expiry",
-    "high_risk",
-    "life_support",
-    "high_risk_override",
-    "life_support_override",
-    "notes",
-    "pm_procedure_code",
-    "protection_class",
-    "applied_part",
-    "calibration_due",
-    "calibrated_on",
-    "calibration_certificate",
-    "version",
-];
+/// The asset columns (one list, in the domain: `htm_domain::spreadsheet::ASSET_COLUMNS`).
+pub const COLUMNS: &[&str] = htm_domain::spreadsheet::ASSET_COLUMNS;
 
 /// One problem in an import file.
 #[derive(Debug, Clone, PartialEq, Eq)]
