@@ -8,6 +8,8 @@
 #   0. apt-get install postgresql / chromium / poppler-utils, only when missing
 #   1. private PostgreSQL cluster on 127.0.0.1:$HTM_TEST_PG_PORT (scripts/pg-test-env.sh), left
 #      running for the next run; exports HTM_TEST_PG_URL and HTM_REQUIRE_PG=1
+#  1b. private LDAP directory (Debian's slapd) on 127.0.0.1:$HTM_TEST_LDAP_PORT with a fresh test
+#      tree (scripts/ldap-test-env.sh reset), left running; exports HTM_TEST_LDAP_* and HTM_REQUIRE_LDAP=1
 #   2. cargo fmt --all -- --check
 #   3. cargo clippy --workspace --all-targets -- -D warnings
 #   4. cargo test --workspace --no-fail-fast
@@ -23,6 +25,7 @@
 #   HTM_SKIP_LINT=1       skip 2 and 3          HTM_SKIP_E2E=1       skip 6 (and the chromium install)
 #   HTM_SKIP_CONTRACT=1   skip 7                HTM_TEST_STOP_PG=1   stop the cluster at the end
 #   HTM_SKIP_INTEROP=1    skip 8                HTM_INTEROP_ONLY=x    run only tests/interop/check_x.py
+#   HTM_INTEROP_SERIAL=1  run each interop check's SQLite and PostgreSQL runs one after the other
 #   HTM_TEST_PG_PORT      cluster port (default 54329); see scripts/pg-test-env.sh for the rest
 #   HTM_TEST_PG_KEEP_DB=1 keep the htm_test database (default: dropped and recreated each run)
 set -euo pipefail
@@ -116,6 +119,11 @@ system_packages() {
   if [[ $SKIP_E2E != 1 && ! -x /usr/bin/chromium ]]; then need+=(chromium); fi
   # pdftoppm / pdftotext: the survey-pack tests rasterise and read the PDF they generate.
   if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then need+=(poppler-utils); fi
+  # slapd / ldap-utils: the LDAP login tests run a private directory (scripts/ldap-test-env.sh).
+  # Debian's postinst may set up a system slapd; the tests neither use nor need it.
+  if [[ ! -x /usr/sbin/slapd ]] || ! command -v ldapadd >/dev/null; then need+=(slapd ldap-utils); fi
+  # openssl: the TLS tests make a self-signed certificate (transport_security.rs, check_tls.py).
+  command -v openssl >/dev/null || need+=(openssl)
   if ((${#need[@]} == 0)); then
     echo "nothing to install: $(htm_pg_bindir)/initdb is there, so is pdftoppm$([[ $SKIP_E2E == 1 ]] || echo ', so is /usr/bin/chromium')"
     return 0
@@ -132,6 +140,11 @@ _htm_pg_vars # step ran in a subshell: set the same variables here
 export HTM_TEST_PG_PORT HTM_TEST_PG_URL HTM_REQUIRE_PG=1
 command -v psql >/dev/null || export PATH="$(htm_pg_bindir):$PATH"
 echo "HTM_TEST_PG_URL=$HTM_TEST_PG_URL HTM_REQUIRE_PG=$HTM_REQUIRE_PG"
+
+# ---------------------------------------------------------------- 1b. LDAP directory
+step "private LDAP directory (slapd)" scripts/ldap-test-env.sh reset
+eval "$(scripts/ldap-test-env.sh env 2>/dev/null)" # reuses it; exports HTM_TEST_LDAP_* HTM_REQUIRE_LDAP=1
+echo "HTM_TEST_LDAP_URL=$HTM_TEST_LDAP_URL HTM_REQUIRE_LDAP=$HTM_REQUIRE_LDAP"
 
 # ---------------------------------------------------------------- 2-4. Rust
 if [[ $SKIP_LINT == 1 ]]; then
@@ -201,9 +214,53 @@ else
 fi
 
 # ---------------------------------------------------------------- 8. interoperability checks
+# Each check runs on SQLite and on PostgreSQL side by side (most of their time is waiting: time
+# budgets, sleeps between kills, servers starting), each into its own log, printed when both end;
+# check_load measures latency, so its two runs go one after the other (as does every check with
+# HTM_INTEROP_SERIAL=1).
 interop_check() { # SCRIPT DB_URL WORKDIR
   "$PY" "$1" "$HTM_BIN" "$2" "$3"
   rm -rf "$3"
+}
+interop_one() { # SCRIPT DB_URL WORKDIR LOG: run, then write "rc microseconds" to LOG.rc
+  local t0=${EPOCHREALTIME/./} rc
+  set +e
+  "$PY" "$1" "$HTM_BIN" "$2" "$3" >"$4" 2>&1
+  rc=$?
+  set -e
+  echo "$rc $((${EPOCHREALTIME/./} - t0))" >"$4.rc"
+  if ((rc == 0)); then rm -rf "$3"; fi
+}
+interop_pair() { # SCRIPT NAME
+  local check=$1 name=$2 ws wp db rc us label log
+  ws=$(mktemp -d "$ROOT/target/interop-sqlite.XXXXXX")
+  wp=$(mktemp -d "$ROOT/target/interop-pg.XXXXXX")
+  db=htm_interop_$(date +%s)_$RANDOM
+  htm_pg_createdb "$db"
+  CONTRACT_DB=$db
+  CURRENT="$name on SQLite and PostgreSQL"
+  banner "$name on SQLite and PostgreSQL (side by side)"
+  interop_one "$check" "sqlite://$ws/htm.db" "$ws" "$ws.log" &
+  interop_one "$check" "$(htm_pg_url "$db")" "$wp" "$wp.log" &
+  wait
+  CURRENT=""
+  for label in SQLite PostgreSQL; do
+    if [[ $label == SQLite ]]; then log=$ws.log; else log=$wp.log; fi
+    printf -- '--- %s on %s\n' "$name" "$label"
+    cat "$log"
+    read -r rc us <"$log.rc" || { rc=1; us=0; }
+    rm -f "$log" "$log.rc"
+    if ((rc == 0)); then
+      printf '<== %s on %s: ok in %s\n' "$name" "$label" "$(fmt_us "$us")"
+      SUMMARY+=("$(printf '%-5s %9s  %s' ok "$(fmt_us "$us")" "$name on $label")")
+    else
+      printf '<== %s on %s: FAILED (exit %d) after %s\n' "$name" "$label" "$rc" "$(fmt_us "$us")"
+      SUMMARY+=("$(printf '%-5s %9s  %s' FAIL "$(fmt_us "$us")" "$name on $label")")
+      FAILED_RC=$rc
+    fi
+  done
+  htm_pg_dropdb "$db" >/dev/null
+  CONTRACT_DB=""
 }
 if [[ $SKIP_INTEROP == 1 ]]; then
   skip "interop checks" "HTM_SKIP_INTEROP=1"
@@ -216,6 +273,10 @@ else
     [[ -f $check ]] || continue
     name=$(basename "$check" .py)
     if [[ -n ${HTM_INTEROP_ONLY:-} && $name != "check_${HTM_INTEROP_ONLY}" ]]; then continue; fi
+    if [[ ${HTM_INTEROP_SERIAL:-0} != 1 && $name != check_load ]]; then
+      interop_pair "$check" "$name"
+      continue
+    fi
     work=$(mktemp -d "$ROOT/target/interop-sqlite.XXXXXX")
     step "$name on SQLite" interop_check "$check" "sqlite://$work/htm.db" "$work"
     CONTRACT_DB=htm_interop_$(date +%s)_$RANDOM

@@ -3,7 +3,8 @@ receiver (Python's http.server) on free ports; `htm serve` is configured through
 use them. Assigning a work order must e-mail the assignee and call the webhook with a valid
 HMAC-SHA256 signature; the receiver answers 500 to the first call, so the same delivery must come
 again (the retry). A recall alert matched to the inventory must e-mail the recall managers and call
-the webhook.
+the webhook. A service contract inside its notice window must e-mail the managers once, and again
+after a renewal moves its end date.
 
     python check_notify.py HTM_BIN DB_URL WORKDIR
 """
@@ -170,6 +171,43 @@ try:
                         and json.loads(c[1])["data"]["recall"]["number"] == number]
         got = wait_for(recall_call)
         h.check("the recall.matched webhook arrives, signed", bool(got) and valid_signature(got[0][0], got[0][1]))
+
+        # Service contracts: the demo's PM-only pump contract ends in 45 days, inside its 90-day
+        # notice window, so the worker e-mails the managers once; a renewal that moves the end
+        # date (still inside the window) is announced again.
+        st, expiring = h.req("GET", "/api/v1/contracts?status=expiring", token=boss)
+        lvp = [c for c in expiring.get("items", []) if c["contract_number"] == "LVP-PM-2025-031"] if st == 200 else []
+        h.check("the demo's pump contract is listed as expiring", bool(lvp), f"{st} {str(expiring)[:300]}")
+
+        def contract_mails(end):
+            return [(r, m) for r, m in mailbox.messages
+                    if "Contract expiring" in (m.get("Subject") or "") and "LVP-PM-2025-031" in m["Subject"]
+                    and f"ends {end}" in m["Subject"]]
+        if lvp:
+            c = lvp[0]
+            got = wait_for(lambda: contract_mails(c["ends_on"]))
+            h.check("the contract.expiring e-mail arrives", bool(got), str([m.get("Subject") for _, m in mailbox.messages][-5:]))
+            if got:
+                rcpts = sorted(r for rs, _ in got for r in rs)
+                h.check("… to the managers", "mgarcia@riversidehealth.example" in rcpts
+                        and not any(r.startswith("rlopez@") for r in rcpts), str(rcpts))
+                text = got[0][1].get_payload(decode=True).decode()
+                for want in [f"ends on {c['ends_on']}", f"Days left: {c['days_left']}",
+                             f"Covered assets: {c['asset_count']}", "Annual cost: 42,000.00 USD",
+                             f"https://htm.riversidehealth.example/contracts/{c['id']}"]:
+                    h.check(f"… saying {want!r}", want in text, text)
+                time.sleep(3)
+                again = contract_mails(c["ends_on"])
+                h.check("… once (the worker's next passes do not repeat it)",
+                        len([1 for rs, _ in again if "mgarcia@riversidehealth.example" in rs]) == 1, str(len(again)))
+            st, renewed = h.req("PATCH", f"/api/v1/contracts/{c['id']}",
+                                {"version": c["version"], "ends_on": time.strftime("%Y-%m-%d", time.localtime(time.time() + 60 * 86400))},
+                                token=boss)
+            h.check("the manager renews it with a new end date", st == 200, f"{st} {renewed}")
+            if st == 200:
+                got = wait_for(lambda: contract_mails(renewed["ends_on"]))
+                h.check("the renewal is announced again (new end date)", bool(got),
+                        str([m.get("Subject") for _, m in mailbox.messages][-5:]))
 finally:
     controller.stop()
     httpd.shutdown()

@@ -6,7 +6,7 @@ use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -42,10 +42,15 @@ pub struct Settings {
     pub smtp_security: String,
     /// Run the notification worker inside `htm serve` (`HTM_NOTIFY_WORKER`, default true).
     pub notify_worker: bool,
+    /// How clients reach the server: TLS served directly or behind a TLS proxy (`[server]`).
+    pub server: ServerSettings,
     /// Seconds between worker passes (`HTM_NOTIFY_POLL_SECONDS`, default 30).
     pub notify_poll_seconds: u64,
     /// First retry delay in seconds, doubled per attempt (`HTM_NOTIFY_RETRY_BASE_SECONDS`, default 30).
     pub notify_retry_base_seconds: u64,
+    /// Optional LDAP / Active Directory login: the `[ldap]` table (README, "LDAP / Active
+    /// Directory"); `HTM_LDAP_BIND_PASSWORD` overrides its `bind_password`.
+    pub ldap: Option<htm_service::ldap::LdapConfig>,
 }
 
 impl Default for Settings {
@@ -67,10 +72,25 @@ impl Default for Settings {
             smtp_password: None,
             smtp_security: "starttls".into(),
             notify_worker: true,
+            server: ServerSettings::default(),
             notify_poll_seconds: 30,
             notify_retry_base_seconds: 30,
+            ldap: None,
         }
     }
+}
+
+/// The `[server]` table of the TOML file (see README, "TLS and reverse proxies").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// PEM certificate chain for HTTPS served directly (`--tls-cert`, `HTM_TLS_CERT`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert` (`--tls-key`, `HTM_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP from a TLS-terminating reverse proxy (`HTM_BEHIND_TLS_PROXY`): cookies get
+    /// `Secure`, and the proxy's `X-Forwarded-For` / `X-Forwarded-Proto` are trusted.
+    pub behind_tls_proxy: bool,
 }
 
 /// Flags that override the file and the environment.
@@ -78,6 +98,8 @@ impl Default for Settings {
 pub struct Overrides {
     pub database_url: Option<String>,
     pub addr: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Settings> {
@@ -109,12 +131,35 @@ pub fn load(config_file: Option<&Path>, flags: &Overrides) -> anyhow::Result<Set
         "notify_poll_seconds",
         "notify_retry_base_seconds",
     ]));
+    fig = fig.merge(
+        Env::prefixed("HTM_").only(&["tls_cert", "tls_key", "behind_tls_proxy"]).map(|k| format!("server.{k}").into()),
+    );
     let mut s: Settings = fig.extract().context("reading the configuration")?;
     if let Some(db) = &flags.database_url {
         s.database_url = db.clone();
     }
     if let Some(a) = &flags.addr {
         s.addr = a.clone();
+    }
+    if let Some(c) = &flags.tls_cert {
+        s.server.tls_cert = Some(c.clone());
+    }
+    if let Some(k) = &flags.tls_key {
+        s.server.tls_key = Some(k.clone());
+    }
+    anyhow::ensure!(
+        s.server.tls_cert.is_some() == s.server.tls_key.is_some(),
+        "tls_cert and tls_key go together: give both (--tls-cert FILE --tls-key FILE) or neither"
+    );
+    anyhow::ensure!(
+        !(s.server.tls_cert.is_some() && s.server.behind_tls_proxy),
+        "serve TLS directly (tls_cert, tls_key) or behind a TLS proxy (behind_tls_proxy), not both"
+    );
+    if let Some(l) = &mut s.ldap {
+        if let Ok(pw) = std::env::var("HTM_LDAP_BIND_PASSWORD") {
+            l.bind_password = Some(pw);
+        }
+        l.validate().map_err(|e| anyhow::anyhow!("[ldap]: {e}"))?;
     }
     anyhow::ensure!(s.session_hours > 0, "session_hours must be positive");
     anyhow::ensure!((1..=10_080).contains(&s.lockout_minutes), "lockout_minutes must be between 1 and 10080");
@@ -141,9 +186,69 @@ mod tests {
             let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
             assert_eq!(s.database_url, "sqlite://env.db");
             assert_eq!(s.addr, "0.0.0.0:9000");
-            let flags = Overrides { database_url: Some("sqlite://flag.db".into()), addr: None };
+            let flags = Overrides { database_url: Some("sqlite://flag.db".into()), ..Overrides::default() };
             let s = load(None, &flags).map_err(|e| e.to_string())?;
             assert_eq!(s.database_url, "sqlite://flag.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_server_table_environment_and_flags_set_tls() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "htm.toml",
+                "[server]\ntls_cert = \"/etc/htm/cert.pem\"\ntls_key = \"/etc/htm/key.pem\"\n",
+            )?;
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.tls_cert.as_deref(), Some(Path::new("/etc/htm/cert.pem")));
+            assert_eq!(s.server.tls_key.as_deref(), Some(Path::new("/etc/htm/key.pem")));
+            jail.set_env("HTM_TLS_KEY", "/env/key.pem");
+            let flags = Overrides { tls_cert: Some("/flag/cert.pem".into()), ..Overrides::default() };
+            let s = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.tls_cert.as_deref(), Some(Path::new("/flag/cert.pem")));
+            assert_eq!(s.server.tls_key.as_deref(), Some(Path::new("/env/key.pem")));
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("htm.toml", "[server]\ntls_cert = \"/etc/htm/cert.pem\"\n")?;
+            let e = load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("go together"), "{e}");
+            jail.create_file("htm.toml", "[server]\nbehind_tls_proxy = true\n")?;
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(s.server.behind_tls_proxy);
+            jail.set_env("HTM_BEHIND_TLS_PROXY", "false");
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert!(!s.server.behind_tls_proxy);
+            let both =
+                Overrides { tls_cert: Some("c.pem".into()), tls_key: Some("k.pem".into()), ..Overrides::default() };
+            jail.set_env("HTM_BEHIND_TLS_PROXY", "true");
+            let e = load(None, &both).unwrap_err().to_string();
+            assert!(e.contains("not both"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_ldap_table_is_read_checked_and_its_password_can_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "htm.toml",
+                "[ldap]\nurl = \"ldap://127.0.0.1:38999\"\nbase_dn = \"dc=hospital,dc=test\"\n\
+                 bind_dn = \"cn=svc,dc=hospital,dc=test\"\nbind_password = \"From-The-File-1\"\n\
+                 group_base_dn = \"ou=groups,dc=hospital,dc=test\"\n\
+                 [ldap.role_map]\n\"cn=techs,ou=groups,dc=hospital,dc=test\" = \"technician\"\n",
+            )?;
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let l = s.ldap.clone().ok_or("no [ldap]")?;
+            assert_eq!(l.bind_password.as_deref(), Some("From-The-File-1"));
+            assert_eq!(l.user_filter, "(uid={username})");
+            jail.set_env("HTM_LDAP_BIND_PASSWORD", "From-The-Env-1");
+            let s = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.ldap.and_then(|l| l.bind_password).as_deref(), Some("From-The-Env-1"));
+            jail.create_file("htm.toml", "[ldap]\nurl = \"http://x\"\nbase_dn = \"dc=x\"\n")?;
+            let e = load(None, &Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("[ldap]") && e.contains("ldap://"), "{e}");
             Ok(())
         });
     }

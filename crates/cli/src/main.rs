@@ -9,6 +9,8 @@ mod notify;
 mod recall_bench;
 mod spreadsheet;
 mod synth;
+mod tls;
+mod tokens;
 mod udi;
 
 use anyhow::{Context, bail};
@@ -40,11 +42,15 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8080) [env: HTM_ADDR]
         #[arg(long)]
         addr: Option<String>,
+        #[command(flatten)]
+        tls: tls::TlsArgs,
     },
     /// Seed the demo hospital into an empty database, then serve it
     Demo {
         #[arg(long)]
         addr: Option<String>,
+        #[command(flatten)]
+        tls: tls::TlsArgs,
         /// Seed only; do not serve
         #[arg(long)]
         no_serve: bool,
@@ -267,6 +273,11 @@ enum UserCommand {
         #[arg(long)]
         issuer: Option<String>,
     },
+    /// Personal API tokens: create (prints the secret once), list, revoke
+    Token {
+        #[command(subcommand)]
+        what: tokens::TokenCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -393,6 +404,7 @@ async fn open(settings: &config::Settings) -> anyhow::Result<Services> {
         lockout_threshold: settings.lockout_threshold,
         lockout_duration: jiff::SignedDuration::from_mins(settings.lockout_minutes),
         public_url: settings.public_url.clone().filter(|u| !u.trim().is_empty()),
+        ldap: settings.ldap.clone(),
     };
     Ok(Services::new(store, svc))
 }
@@ -412,29 +424,53 @@ async fn bootstrap_admin(s: &Services) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(s: Services, settings: &config::Settings) -> anyhow::Result<()> {
+async fn serve(s: Services, settings: &config::Settings, transport: Transport) -> anyhow::Result<()> {
     let addr: SocketAddr = settings.addr.parse().with_context(|| format!("'{}' is not HOST:PORT", settings.addr))?;
+    let (transport, tls) = transport;
     let mut state = htm_web::AppState::new(s);
-    state.secure_cookies = settings.secure_cookies;
+    state.secure_cookies = settings.secure_cookies || transport.is_secure();
+    state.transport = transport;
     notify::spawn_worker(state.services.clone(), settings)?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
-    eprintln!("OpenHTM is serving at http://{addr}/ (API at http://{addr}/api/v1, Ctrl-C to stop)");
-    htm_web::serve_on(state, listener).await.context("serving")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    eprintln!("OpenHTM is serving at {scheme}://{addr}/ (API at {scheme}://{addr}/api/v1, Ctrl-C to stop)");
+    match tls {
+        Some(config) => htm_web::tls::serve_tls_on(state, listener, config).await.context("serving")?,
+        None => htm_web::serve_on(state, listener).await.context("serving")?,
+    }
     Ok(())
 }
 
+/// The transport to serve with and, for TLS served directly, its rustls configuration.
+type Transport = (htm_web::tls::Transport, Option<std::sync::Arc<htm_web::tls::ServerConfig>>);
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let addr_flag = match &cli.command {
-        Command::Serve { addr } | Command::Demo { addr, .. } => addr.clone(),
-        _ => None,
+    let (addr_flag, tls_flags) = match &cli.command {
+        Command::Serve { addr, tls } | Command::Demo { addr, tls, .. } => (addr.clone(), tls.clone()),
+        _ => (None, tls::TlsArgs::default()),
     };
-    let settings =
-        config::load(cli.config.as_deref(), &config::Overrides { database_url: cli.db.clone(), addr: addr_flag })?;
+    let overrides = config::Overrides {
+        database_url: cli.db.clone(),
+        addr: addr_flag,
+        tls_cert: tls_flags.tls_cert,
+        tls_key: tls_flags.tls_key,
+    };
+    let settings = config::load(cli.config.as_deref(), &overrides)?;
+    let transport = match &cli.command {
+        Command::Serve { .. } | Command::Demo { no_serve: false, .. } => match tls::prepare(&settings) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        _ => (htm_web::tls::Transport::Plain, None),
+    };
     match cli.command {
         Command::Serve { .. } => {
             let s = open(&settings).await?;
             bootstrap_admin(&s).await?;
-            serve(s, &settings).await?;
+            serve(s, &settings, transport).await?;
         }
         Command::Demo { no_serve, .. } => {
             let s = open(&settings).await?;
@@ -462,8 +498,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("The database already holds an inventory; not seeding the demo again.");
             }
             if !no_serve {
-                eprintln!("Open http://{}/ in a browser.", settings.addr);
-                serve(s, &settings).await?;
+                let scheme = if transport.1.is_some() { "https" } else { "http" };
+                eprintln!("Open {scheme}://{}/ in a browser.", settings.addr);
+                serve(s, &settings, transport).await?;
             }
         }
         Command::Migrate => {
@@ -610,6 +647,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("Password: {password}  (shown only this once)");
             }
         }
+        Command::User { what: UserCommand::Token { what } } => tokens::run(&open(&settings).await?, what).await?,
         Command::User {
             what: UserCommand::Qualify { username, cert, model_id, expires, issued, reference, issuer },
         } => {

@@ -50,11 +50,12 @@ pub fn spawn_worker(svc: Arc<Services>, s: &Settings) -> anyhow::Result<()> {
     tokio::spawn(async move {
         loop {
             match svc.run_notifications_once(&d).await {
-                Ok(r) if r.attempted > 0 || r.overdue_pms > 0 => tracing::info!(
+                Ok(r) if r.attempted > 0 || r.overdue_pms > 0 || r.expiring_contracts > 0 => tracing::info!(
                     sent = r.sent,
                     retrying = r.retrying,
                     failed = r.failed,
                     overdue_pms = r.overdue_pms,
+                    expiring_contracts = r.expiring_contracts,
                     "notifications delivered"
                 ),
                 Ok(_) => {}

@@ -5,9 +5,11 @@
 //! Invariant: no I/O, no clock, no randomness. Callers pass `now` and every input; every
 //! function here is deterministic and can be tested with plain values.
 
+pub mod api_token;
 pub mod asset;
 pub mod audit;
 pub mod catalog;
+pub mod contract;
 pub mod document;
 pub mod error;
 pub mod esa;

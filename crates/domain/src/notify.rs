@@ -24,6 +24,8 @@ text_enum!(
         PmOverdue => "pm.overdue" : "PM overdue",
         // Recall matching proposed new candidate assets (to the recall managers).
         RecallMatched => "recall.matched" : "Recall matched",
+        // A service contract's notice window opened (`ends_on − notice_days`; to the managers).
+        ContractExpiring => "contract.expiring" : "Contract expiring",
     }
 );
 

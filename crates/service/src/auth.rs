@@ -46,7 +46,7 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut b = [0u8; 32];
     rand::rng().fill_bytes(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -81,6 +81,9 @@ impl Services {
             return Err(ServiceError::TooManyAttempts(format!(
                 "too many failed logins: the account is locked until {until} (or until an administrator unlocks it)"
             )));
+        }
+        if let Some(grant) = self.directory_login(creds.as_ref().map(|(u, _)| u), username, password, kind).await? {
+            return Ok(grant);
         }
         let password = password.to_string();
         let (user, hash) = match creds {
@@ -122,12 +125,10 @@ impl Services {
         Ok(self.store.unlock_user(&self.ctx(p, Some("account unlocked by an administrator".into())), id).await?)
     }
 
-    /// The principal a token belongs to, if the session is live.
+    /// The principal a bearer token belongs to, if the session or API token is live (an API
+    /// token's scope is not returned here: see [`Services::authenticate_bearer`]).
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
-        match self.store.get_session_user(&token_hash(token), self.now()).await? {
-            Some(user) => Ok(Principal { user }),
-            None => Err(ServiceError::Unauthenticated("the session has expired or is not valid; log in again".into())),
-        }
+        Ok(self.authenticate_bearer(token).await?.principal)
     }
 
     /// Checks the password a person re-enters to sign a record (21 CFR Part 11 §11.200: the
@@ -144,10 +145,16 @@ impl Services {
         let Some((user, hash)) = creds.filter(|(u, _)| u.id == p.user.id && u.active) else {
             return Err(ServiceError::SignatureInvalid(format!("{} cannot sign", p.user.username)));
         };
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        // directory accounts sign with their directory password (see `ldap`)
+        let ok = match self.directory_password_matches(&user, password).await? {
+            Some(ok) => ok,
+            None => {
+                let password = password.to_string();
+                tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?
+            }
+        };
         if !ok {
             tracing::warn!(user = %user.username, "electronic signature refused: wrong password");
             return Err(ServiceError::SignatureInvalid(

@@ -685,6 +685,7 @@ impl Services {
         let ctx = self.ctx(p, Some(reason));
         let after = htm_domain::audit::canonical_json(&after);
         let counts = self.store.restore_snapshot(rx, &ctx, after).await?;
+        self.store.refresh_statistics().await?;
         let audit_events_verified = match self.store.verify_audit_chain().await? {
             Ok(n) => n,
             Err(b) => {

@@ -40,8 +40,9 @@ fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// Whether the role keeps a PM calendar of its own work: the matrix's `OwnCalendarFeed`.
 fn may_have_own_feed(role: Role) -> bool {
-    matches!(role, Role::Technician | Role::Engineer | Role::Manager | Role::Admin)
+    crate::permissions::allowed(role, Action::OwnCalendarFeed)
 }
 
 /// The calendar entry of one PM (no patient data: equipment, place and dates only).

@@ -132,6 +132,7 @@ pub(crate) fn asset_record(a: &Asset) -> Vec<String> {
 }
 
 /// Lookup tables from names in a file to ids, loaded page by page.
+#[derive(Default)]
 pub(crate) struct Lookups {
     pub(crate) models: HashMap<(String, String), ModelId>,
     pub(crate) departments_by_cc: HashMap<String, DepartmentId>,

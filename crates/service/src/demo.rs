@@ -39,6 +39,8 @@ impl Services {
         self.seed_demo_incidents(&data).await?;
         self.seed_demo_network(&data, today).await?;
         self.seed_demo_vulnerabilities().await?;
+        self.seed_demo_recalls(&data, today).await?;
+        self.seed_demo_contracts(&data, today).await?;
         Ok(DemoSummary {
             sites: data.sites.len(),
             departments: data.departments.len(),
@@ -56,6 +58,97 @@ impl Services {
         let Some(engineer) = self.demo_principal("dchen").await? else { return Ok(()) };
         self.import_kev(&engineer, htm_demo::KEV_SUBSET_JSON).await?;
         self.match_vulnerabilities(&engineer).await?;
+        Ok(())
+    }
+
+    /// Service contracts recorded by the clinical engineer: a full-service contract for the CT
+    /// scanners with their manufacturer's service organisation (and its expired previous term),
+    /// and a PM-only contract for the large-volume infusion pumps that ends in 45 days, inside
+    /// its 90-day notice window, so the `contract.expiring` e-mail and the "Expiring" badge show.
+    async fn seed_demo_contracts(
+        &self,
+        data: &htm_domain::seed::Dataset,
+        today: jiff::civil::Date,
+    ) -> ServiceResult<()> {
+        use htm_domain::contract::{Coverage, NewServiceContract};
+        use jiff::ToSpan;
+        let Some(engineer) = self.demo_principal("dchen").await? else { return Ok(()) };
+        let day = |n: i64| today.checked_add(n.days()).unwrap_or(today);
+        // The assets of a category, and the vendor that services their manufacturer.
+        let fleet = |category: &str| {
+            let models: Vec<_> = data.models.iter().filter(|m| m.category.starts_with(category)).collect();
+            let first = models.first()?;
+            let word = first.manufacturer.split_whitespace().next().unwrap_or_default().to_string();
+            let vendor = data.vendors.iter().find(|v| v.name.starts_with(&word)).or(data.vendors.first())?;
+            let assets: Vec<i64> =
+                data.assets.iter().filter(|a| a.fields.model_id == first.id).map(|a| a.id.0).collect();
+            Some((vendor.id, assets))
+        };
+        let contract =
+            |vendor, number: &str, title: &str, coverage, starts: i64, ends: i64, cost: i64| NewServiceContract {
+                vendor_id: vendor,
+                contract_number: number.into(),
+                title: title.into(),
+                coverage,
+                starts_on: day(starts),
+                ends_on: day(ends),
+                annual_cost_minor: cost,
+                currency: "USD".into(),
+                response_time_hours: None,
+                uptime_guarantee_pct: None,
+                notice_days: 90,
+                auto_renews: false,
+                notes: None,
+            };
+        let mut planned = Vec::new();
+        if let Some((vendor, assets)) = fleet("Computed tomography") {
+            let mut ct = contract(
+                vendor,
+                "CT-FS-2026-014",
+                "CT scanners: full service",
+                Coverage::FullService,
+                -240,
+                490,
+                18_500_000,
+            );
+            ct.response_time_hours = Some(4);
+            ct.uptime_guarantee_pct = Some(97.0);
+            ct.notes =
+                Some("OEM parts, labour, tubes and software updates; planned maintenance per the manufacturer.".into());
+            planned.push((ct, assets.clone()));
+            let old = contract(
+                vendor,
+                "CT-FS-2023-007",
+                "CT scanners: full service (previous term)",
+                Coverage::FullService,
+                -1335,
+                -241,
+                17_200_000,
+            );
+            planned.push((old, assets));
+        }
+        if let Some((vendor, assets)) = fleet("Infusion pump, large-volume") {
+            let mut pm = contract(
+                vendor,
+                "LVP-PM-2025-031",
+                "Large-volume infusion pumps: PM only",
+                Coverage::PmOnly,
+                -320,
+                45,
+                4_200_000,
+            );
+            pm.response_time_hours = Some(48);
+            planned.push((pm, assets));
+        }
+        for (new, assets) in planned {
+            let c = self.create_contract(&engineer, new, false).await?;
+            let req = crate::contracts::CoveredAssetsRequest {
+                version: c.version,
+                asset_ids: assets,
+                asset_tags: Vec::new(),
+            };
+            self.set_contract_assets(&engineer, c.id, req).await?;
+        }
         Ok(())
     }
 

@@ -50,6 +50,9 @@ pub enum ServiceError {
     /// lists every reason (field = reason code, message = reason with its clause).
     #[error("{message}")]
     Refused { code: &'static str, message: String, reasons: Vec<FieldError> },
+    /// The LDAP / Active Directory server cannot be reached or refuses the service account.
+    #[error("{0}")]
+    DirectoryUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -8,18 +8,22 @@
 //! - Every change reaches the store with a [`htm_store::ChangeContext`] naming the actor, the
 //!   time and the reason, which the store writes to the audit chain in the same transaction.
 
+pub mod api_tokens;
 pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod contracts;
 pub mod csv_assets;
 pub mod demo;
+mod demo_recalls;
 pub mod documents;
 pub mod error;
 pub mod esa;
 pub mod esa_import;
 pub mod fhir;
 pub mod incidents;
+pub mod ldap;
 pub mod network;
 mod network_demo;
 pub mod notifications;
@@ -33,6 +37,7 @@ pub mod recalls;
 pub mod repair_analytics;
 pub mod risk;
 pub mod risk_methods;
+pub mod route_access;
 pub mod spreadsheet;
 pub mod strategies;
 pub mod survey;
@@ -67,6 +72,8 @@ pub struct ServiceSettings {
     /// The server's public base URL (e.g. `https://htm.hospital.example`), for links in
     /// notifications and calendar feeds; `None`: links are left out (or taken from the request).
     pub public_url: Option<String>,
+    /// Optional LDAP / Active Directory login (`[ldap]`; see [`ldap`]); `None`: local accounts only.
+    pub ldap: Option<ldap::LdapConfig>,
 }
 
 impl Default for ServiceSettings {
@@ -78,6 +85,7 @@ impl Default for ServiceSettings {
             lockout_threshold: 10,
             lockout_duration: jiff::SignedDuration::from_mins(15),
             public_url: None,
+            ldap: None,
         }
     }
 }

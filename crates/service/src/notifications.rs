@@ -1,5 +1,5 @@
 //! Notifications (issue 6 §6): e-mail over SMTP and signed webhooks for work-order
-//! assignments, overdue PMs and recall matches.
+//! assignments, overdue PMs, recall matches and expiring service contracts.
 //!
 //! The use case that makes a change queues its messages right after it (an outbox table, one
 //! transaction per event with its audit event); a worker (`htm serve`, or `htm notify run-once`)
@@ -7,7 +7,8 @@
 //! are found by the worker itself (a PM is overdue after its last on-time day, REFERENCE §2.5),
 //! each reported once. Messages carry no patient data: never the problem text of a work order.
 //!
-//! Service contracts are not modelled in OpenHTM yet, so there is no "contract expiring" event.
+//! Expiring service contracts are found by the worker too (`report_expiring_contracts` in
+//! `contracts.rs`: once per contract and end date, when its notice window opens).
 
 use crate::{Action, Principal, ServiceError, ServiceResult, Services};
 use base64::Engine;
@@ -188,6 +189,8 @@ impl AttemptResult {
 pub struct DeliveryReport {
     /// Overdue PMs newly reported.
     pub overdue_pms: u64,
+    /// Service contracts newly reported as expiring.
+    pub expiring_contracts: u64,
     pub attempted: u64,
     pub sent: u64,
     /// Failed this time; another attempt is scheduled.
@@ -220,17 +223,17 @@ fn random_secret() -> String {
 }
 
 impl Services {
-    fn link(&self, path: &str) -> Option<String> {
+    pub(crate) fn link(&self, path: &str) -> Option<String> {
         self.settings.public_url.as_deref().map(|b| format!("{}{path}", b.trim_end_matches('/')))
     }
 
-    fn system_ctx(&self, reason: &str) -> ChangeContext {
+    pub(crate) fn system_ctx(&self, reason: &str) -> ChangeContext {
         ChangeContext::system(self.now(), reason)
     }
 
     /// Queues one event's messages: the given e-mails plus one call per active webhook
     /// subscribed to `kind`. Nothing is recorded when there is nobody to tell and no dedupe key.
-    async fn enqueue_event(
+    pub(crate) async fn enqueue_event(
         &self,
         ctx: &ChangeContext,
         kind: EventKind,
@@ -491,12 +494,14 @@ impl Services {
         Ok(report)
     }
 
-    /// One pass of the worker: report overdue PMs, then deliver what is due.
+    /// One pass of the worker: report overdue PMs and expiring contracts, then deliver what is due.
     pub async fn run_notifications_once(&self, d: &Deliverer) -> ServiceResult<DeliveryReport> {
         let today = self.now().to_zoned(jiff::tz::TimeZone::system()).date();
         let overdue = self.report_overdue_pms(today).await?;
+        let expiring = self.report_expiring_contracts(today).await?;
         let mut r = self.deliver_notifications(d).await?;
         r.overdue_pms = overdue;
+        r.expiring_contracts = expiring;
         Ok(r)
     }
 

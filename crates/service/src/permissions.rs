@@ -64,6 +64,10 @@ pub enum Action {
     ManageCalendarFeeds,
     /// Manage webhook subscriptions and read the notification outbox and its delivery log.
     ManageNotifications,
+    /// Keep a PM calendar feed of one's own work (the roles that do maintenance work in house).
+    /// Before issue 7 §1 this was a role test inside `calendar.rs`; it is in the matrix now so
+    /// that the route table (`route_access.rs`) can name it.
+    OwnCalendarFeed,
 }
 
 use Action::*;
@@ -100,6 +104,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             BackupRestore,
             ManageCalendarFeeds,
             ManageNotifications,
+            OwnCalendarFeed,
         ],
     ),
     (
@@ -129,6 +134,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ManageVulnerabilities,
             ManageCalendarFeeds,
             ManageNotifications,
+            OwnCalendarFeed,
         ],
     ),
     (
@@ -154,6 +160,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ApproveStrategy,
             ManageRecalls,
             ManageVulnerabilities,
+            OwnCalendarFeed,
         ],
     ),
     (
@@ -170,6 +177,7 @@ pub const MATRIX: &[(Role, &[Action])] = &[
             ReadReports,
             AttachDocuments,
             ReadIncidents,
+            OwnCalendarFeed,
         ],
     ),
     (Requester, &[ReadInventory, ReadWorkOrders, ReportProblem]),
@@ -271,7 +279,54 @@ fn describe(a: Action) -> &'static str {
         InvestigateIncident => "investigate incidents or decide medical device reporting",
         ManageCalendarFeeds => "manage other people's calendar feeds",
         ManageNotifications => "manage notifications and webhooks",
+        OwnCalendarFeed => "keep a PM calendar feed",
     }
+}
+
+impl Action {
+    /// The action's wire code (snake case), as the OpenAPI document's `x-openhtm-permission`
+    /// and the README's matrix name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReadInventory => "read_inventory",
+            ManageInventory => "manage_inventory",
+            ImportExport => "import_export",
+            ReadWorkOrders => "read_work_orders",
+            CreateWorkOrder => "create_work_order",
+            ReportProblem => "report_problem",
+            EditWorkOrder => "edit_work_order",
+            TransitionWorkOrder => "transition_work_order",
+            CloseWorkOrder => "close_work_order",
+            ReadUsers => "read_users",
+            ManageUsers => "manage_users",
+            ReadAudit => "read_audit",
+            ReadReports => "read_reports",
+            ReadQualifications => "read_qualifications",
+            ManageQualifications => "manage_qualifications",
+            AttachDocuments => "attach_documents",
+            ReadIncidents => "read_incidents",
+            InvestigateIncident => "investigate_incident",
+            ProposeStrategy => "propose_strategy",
+            ApproveStrategy => "approve_strategy",
+            ManageAemSettings => "manage_aem_settings",
+            ManageRecalls => "manage_recalls",
+            ManageVulnerabilities => "manage_vulnerabilities",
+            BackupRestore => "backup_restore",
+            ManageCalendarFeeds => "manage_calendar_feeds",
+            ManageNotifications => "manage_notifications",
+            OwnCalendarFeed => "own_calendar_feed",
+        }
+    }
+
+    /// What the action allows, in words ("manage recalls and alerts").
+    pub fn description(self) -> &'static str {
+        describe(self)
+    }
+}
+
+/// The roles the matrix gives `action`, in [`Role::ALL`] order.
+pub fn roles_with(action: Action) -> Vec<Role> {
+    Role::ALL.iter().copied().filter(|r| allowed(*r, action)).collect()
 }
 
 #[cfg(test)]

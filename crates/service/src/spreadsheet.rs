@@ -148,6 +148,67 @@ pub fn read_table(bytes: &[u8], format: SheetFormat, sheet: Option<&str>) -> Res
     }
 }
 
+/// Checked asset rows: the assets, their PM fields and their row numbers.
+type CheckedAssets = (Vec<NewAsset>, Vec<AssetPmFields>, Vec<usize>);
+
+/// What the checks of an import compare a file with: the records already in the database
+/// (names → ids, asset tags, cause codes, user names, work-order numbers), loaded once per
+/// import by `Services::sheet_context`. `SheetContext::default()` is an empty database.
+#[derive(Default)]
+pub struct SheetContext {
+    lookups: crate::csv_assets::Lookups,
+    /// Existing assets: lower-cased tag → id.
+    asset_ids: HashMap<String, AssetId>,
+    causes: HashSet<String>,
+    users: HashMap<String, UserId>,
+    taken_numbers: HashSet<String>,
+}
+
+/// The whole parse-and-check path of an import without a database (issue 7 §7: the
+/// `import_csv` / `import_xlsx` fuzz targets drive it): reads the file, resolves the header
+/// through the mapping, maps every row and runs every row check of `kind` against `ctx`.
+/// Returns the number of valid rows, or every problem as `row N, column C: why`; it never
+/// panics, whatever the bytes.
+pub fn check_sheet(
+    kind: SheetKind,
+    format: SheetFormat,
+    bytes: &[u8],
+    mapping: &Mapping,
+    ctx: &SheetContext,
+) -> Result<usize, Vec<RowError>> {
+    let table = read_table(bytes, format, mapping.sheet.as_deref())?;
+    let plan = mapping.plan(kind, &table.header).map_err(|e| e.into_iter().map(cell_to_row).collect::<Vec<_>>())?;
+    let mut errors: Vec<CellError> = Vec::new();
+    let mut mapped = Vec::with_capacity(table.rows.len());
+    for (row, cells) in &table.rows {
+        let (m, mut e) = plan.map_row(*row, cells);
+        errors.append(&mut e);
+        mapped.push(m);
+    }
+    let total = mapped.len();
+    let checked = match kind {
+        SheetKind::Assets => Services::check_assets(ctx, &plan, &mapped, &mut errors, total, &no_progress).map(|r| r.2),
+        SheetKind::Models => Services::check_models(ctx, &mapped, &mut errors).map(|r| r.1),
+        SheetKind::Locations => Services::check_locations(ctx, &mapped, &mut errors).map(|r| r.1),
+        SheetKind::Vendors => Services::check_vendors(ctx, &mapped, &mut errors).map(|r| r.1),
+        SheetKind::PmSchedules => Services::check_schedules(ctx, &mapped, &mut errors).map(|r| r.1),
+        SheetKind::WorkOrders => Services::check_work_orders(ctx, &mapped, &mut errors).map(|r| r.1),
+    };
+    let rows = match checked {
+        Ok(rows) => rows,
+        Err(ImportError::Rows(r)) => return Err(r),
+        Err(ImportError::Service(e)) => {
+            return Err(vec![RowError { row: 0, column: "-".into(), message: e.to_string() }]);
+        }
+    };
+    if errors.is_empty() {
+        Ok(rows.len())
+    } else {
+        errors.sort_by_key(|e| e.row);
+        Err(errors.into_iter().map(cell_to_row).collect())
+    }
+}
+
 /// A cell as text: whole numbers without `.0`, dates as `YYYY-MM-DD` (with a time:
 /// `YYYY-MM-DDTHH:MM:SSZ`), booleans as yes/no.
 fn cell_text(c: &calamine::Data) -> String {
@@ -509,9 +570,10 @@ impl Services {
         let ctx = self.ctx(p, Some(reason));
         let store_progress = |n: usize| progress("storing", n, total);
         let stored_rows: Vec<usize>;
+        let sheet_ctx = self.sheet_context(kind, &mapped).await?;
         let result = match kind {
             SheetKind::Assets => {
-                let (assets, pm, rows) = self.check_assets(&plan, &mapped, &mut errors, total, progress).await?;
+                let (assets, pm, rows) = Self::check_assets(&sheet_ctx, &plan, &mapped, &mut errors, total, progress)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -519,7 +581,7 @@ impl Services {
                 self.store.import_sheet(&ctx, SheetRows::Assets(&assets, &pm), &store_progress).await
             }
             SheetKind::Models => {
-                let (models, rows) = self.check_models(&mapped, &mut errors).await?;
+                let (models, rows) = Self::check_models(&sheet_ctx, &mapped, &mut errors)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -527,7 +589,7 @@ impl Services {
                 self.store.import_sheet(&ctx, SheetRows::Models(&models), &store_progress).await
             }
             SheetKind::Locations => {
-                let (locs, rows) = self.check_locations(&mapped, &mut errors).await?;
+                let (locs, rows) = Self::check_locations(&sheet_ctx, &mapped, &mut errors)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -535,7 +597,7 @@ impl Services {
                 self.store.import_sheet(&ctx, SheetRows::Locations(&locs), &store_progress).await
             }
             SheetKind::Vendors => {
-                let (vendors, rows) = self.check_vendors(&mapped, &mut errors).await?;
+                let (vendors, rows) = Self::check_vendors(&sheet_ctx, &mapped, &mut errors)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -543,7 +605,7 @@ impl Services {
                 self.store.import_sheet(&ctx, SheetRows::Vendors(&vendors), &store_progress).await
             }
             SheetKind::PmSchedules => {
-                let (schedules, rows) = self.check_schedules(&mapped, &mut errors).await?;
+                let (schedules, rows) = Self::check_schedules(&sheet_ctx, &mapped, &mut errors)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -551,7 +613,7 @@ impl Services {
                 self.store.import_sheet(&ctx, SheetRows::PmSchedules(&schedules), &store_progress).await
             }
             SheetKind::WorkOrders => {
-                let (wos, rows) = self.check_work_orders(&mapped, &mut errors).await?;
+                let (wos, rows) = Self::check_work_orders(&sheet_ctx, &mapped, &mut errors)?;
                 if let Some(out) = finish_checks(kind, errors, opts, rows.len()) {
                     return out;
                 }
@@ -560,7 +622,12 @@ impl Services {
             }
         };
         match result {
-            Ok(n) => Ok(ImportOutcome { kind: kind.as_str().into(), rows: n, stored: true }),
+            Ok(n) => {
+                if n >= 1000 {
+                    self.store.refresh_statistics().await.map_err(ServiceError::from)?;
+                }
+                Ok(ImportOutcome { kind: kind.as_str().into(), rows: n, stored: true })
+            }
             Err((i, e)) => {
                 let row = stored_rows.get(i).copied().unwrap_or(0);
                 let (column, message) = match ServiceError::from(e) {
@@ -576,15 +643,15 @@ impl Services {
         }
     }
 
-    async fn check_assets(
-        &self,
+    fn check_assets(
+        ctx: &SheetContext,
         plan: &Plan,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
         total: usize,
         progress: Progress<'_>,
-    ) -> Result<(Vec<NewAsset>, Vec<AssetPmFields>, Vec<usize>), ImportError> {
-        let lookups = self.load_lookups().await?;
+    ) -> Result<CheckedAssets, ImportError> {
+        let lookups = &ctx.lookups;
         let mut assets = Vec::with_capacity(mapped.len());
         let mut pm_fields = Vec::with_capacity(mapped.len());
         let mut rows = Vec::with_capacity(mapped.len());
@@ -599,7 +666,7 @@ impl Services {
                     AssetPmFields::default()
                 }
             };
-            match crate::csv_assets::parse_row(&get, &lookups) {
+            match crate::csv_assets::parse_row(&get, lookups) {
                 Ok(a) => {
                     let tag = key(&a.asset_tag);
                     if let Some(first) = seen.get(&tag) {
@@ -620,18 +687,9 @@ impl Services {
                 progress("checking", k, total);
             }
         }
-        let tags: Vec<String> = seen.keys().cloned().collect();
-        let existing: HashSet<String> = self
-            .store
-            .asset_ids_by_tag(&tags)
-            .await
-            .map_err(|e| ImportError::Service(e.into()))?
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect();
-        if !existing.is_empty() {
+        if !ctx.asset_ids.is_empty() {
             for (a, row) in assets.iter().zip(&rows) {
-                if existing.contains(&key(&a.asset_tag)) {
+                if ctx.asset_ids.contains_key(&key(&a.asset_tag)) {
                     errors.push(CellError {
                         row: *row,
                         column: plan.column("asset_tag"),
@@ -644,12 +702,12 @@ impl Services {
         Ok((assets, pm_fields, rows))
     }
 
-    async fn check_models(
-        &self,
+    fn check_models(
+        ctx: &SheetContext,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
     ) -> Result<(Vec<ImportedModel>, Vec<usize>), ImportError> {
-        let lookups = self.load_lookups().await?;
+        let lookups = &ctx.lookups;
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -700,12 +758,12 @@ impl Services {
         Ok((out, rows))
     }
 
-    async fn check_locations(
-        &self,
+    fn check_locations(
+        ctx: &SheetContext,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
     ) -> Result<(Vec<NewLocation>, Vec<usize>), ImportError> {
-        let lookups = self.load_lookups().await?;
+        let lookups = &ctx.lookups;
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut seen: HashMap<(DepartmentId, String), usize> = HashMap::new();
@@ -764,12 +822,12 @@ impl Services {
         Ok((out, rows))
     }
 
-    async fn check_vendors(
-        &self,
+    fn check_vendors(
+        ctx: &SheetContext,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
     ) -> Result<(Vec<NewVendor>, Vec<usize>), ImportError> {
-        let lookups = self.load_lookups().await?;
+        let lookups = &ctx.lookups;
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -800,18 +858,33 @@ impl Services {
         Ok((out, rows))
     }
 
-    async fn asset_ids(&self, mapped: &[MappedRow<'_>]) -> Result<HashMap<String, AssetId>, ImportError> {
-        let tags: Vec<String> =
-            mapped.iter().filter_map(|m| m.get("asset_tag")).map(key).collect::<HashSet<_>>().into_iter().collect();
-        Ok(self.store.asset_ids_by_tag(&tags).await.map_err(|e| ImportError::Service(e.into()))?.into_iter().collect())
+    /// Loads what the checks of a file of `kind` compare it with (see [`SheetContext`]).
+    async fn sheet_context(&self, kind: SheetKind, mapped: &[MappedRow<'_>]) -> ServiceResult<SheetContext> {
+        let mut c = SheetContext::default();
+        if kind != SheetKind::PmSchedules {
+            c.lookups = self.load_lookups().await?;
+        }
+        if matches!(kind, SheetKind::Assets | SheetKind::PmSchedules | SheetKind::WorkOrders) {
+            let tags: Vec<String> =
+                mapped.iter().filter_map(|m| m.get("asset_tag")).map(key).collect::<HashSet<_>>().into_iter().collect();
+            c.asset_ids = self.store.asset_ids_by_tag(&tags).await?.into_iter().collect();
+        }
+        if kind == SheetKind::WorkOrders {
+            c.causes = self.store.list_cause_codes().await?.into_iter().map(|(c, _)| c).collect();
+            c.users = self.store.user_ids_by_name().await?.into_iter().collect();
+            let numbers: Vec<String> =
+                mapped.iter().filter_map(|m| m.get("number")).map(|n| n.trim().to_uppercase()).collect();
+            c.taken_numbers = self.store.existing_work_order_numbers(&numbers).await?.into_iter().collect();
+        }
+        Ok(c)
     }
 
-    async fn check_schedules(
-        &self,
+    fn check_schedules(
+        ctx: &SheetContext,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
     ) -> Result<(Vec<NewPmSchedule>, Vec<usize>), ImportError> {
-        let ids = self.asset_ids(mapped).await?;
+        let ids = &ctx.asset_ids;
         let mut out = Vec::new();
         let mut rows = Vec::new();
         for m in mapped {
@@ -853,32 +926,13 @@ impl Services {
         Ok((out, rows))
     }
 
-    async fn check_work_orders(
-        &self,
+    fn check_work_orders(
+        ctx: &SheetContext,
         mapped: &[MappedRow<'_>],
         errors: &mut Vec<CellError>,
     ) -> Result<(Vec<ImportedWorkOrder>, Vec<usize>), ImportError> {
-        let ids = self.asset_ids(mapped).await?;
-        let lookups = self.load_lookups().await?;
-        let causes: HashSet<String> = self
-            .store
-            .list_cause_codes()
-            .await
-            .map_err(|e| ImportError::Service(e.into()))?
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect();
-        let users: HashMap<String, UserId> =
-            self.store.user_ids_by_name().await.map_err(|e| ImportError::Service(e.into()))?.into_iter().collect();
-        let numbers: Vec<String> =
-            mapped.iter().filter_map(|m| m.get("number")).map(|n| n.trim().to_uppercase()).collect();
-        let taken: HashSet<String> = self
-            .store
-            .existing_work_order_numbers(&numbers)
-            .await
-            .map_err(|e| ImportError::Service(e.into()))?
-            .into_iter()
-            .collect();
+        let (ids, lookups, causes, users, taken) =
+            (&ctx.asset_ids, &ctx.lookups, &ctx.causes, &ctx.users, &ctx.taken_numbers);
         let mut seen_numbers: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::new();
         let mut rows = Vec::new();

@@ -40,7 +40,8 @@ impl Services {
 
     pub async fn meter_readings(&self, p: &Principal, asset: AssetId, limit: u32) -> ServiceResult<Vec<MeterReading>> {
         self.get_asset(p, asset).await?;
-        Ok(self.store.list_meter_readings(asset, limit).await?)
+        // At most 1000 a call (the API documents it; a larger `limit` is clamped, issue 7 §7).
+        Ok(self.store.list_meter_readings(asset, limit.clamp(1, 1000)).await?)
     }
 
     pub async fn usage_standings(&self, p: &Principal, asset: AssetId) -> ServiceResult<Vec<UsageStanding>> {

@@ -69,6 +69,12 @@ impl Services {
         let hash = match &patch.password {
             Some(pw) => {
                 let target = self.store.get_user(id).await?;
+                if self.store.user_auth_source(id).await? == htm_store::AuthSource::Ldap {
+                    return Err(ServiceError::invalid(
+                        "password",
+                        "this account signs in with the directory (LDAP): change the password there",
+                    ));
+                }
                 check_password(&target.username, pw)?;
                 Some(hash_password_async(pw.clone()).await?)
             }

@@ -96,6 +96,29 @@ async fn the_demo_hospital_seeds_once_and_holds_together() {
         assert!(incidents.iter().all(|i| i.asset_id.is_some()), "{}: each names its device", db.name);
         assert_eq!(incidents.iter().filter(|i| i.status.as_str() == "closed").count(), 1, "{}", db.name);
         assert!(incidents.iter().any(|i| i.mdr_reportable == Some(true) && i.mdr_report_number.is_some()));
+        // Three demo hazard alerts, matched to the inventory: the pump correction for three
+        // listed serials has two confirmed units (each with its recall work order) and one not
+        // affected; the defibrillator recall names a whole model (undecided candidates); the
+        // notice for a model the hospital does not hold has no candidate.
+        let recalls =
+            s.list_recalls(&engineer, &htm_store::RecallFilter::default(), PageRequest::first(50)).await.unwrap();
+        assert_eq!(recalls.items.len(), 3, "{}", db.name);
+        let by_class = |c: htm_domain::recall::RecallClass| {
+            recalls.items.iter().find(|r| r.recall.record.recall_class == Some(c)).expect("a demo alert of each class")
+        };
+        let pump_alert = by_class(htm_domain::recall::RecallClass::II);
+        assert_eq!(
+            (pump_alert.progress.affected, pump_alert.progress.not_affected, pump_alert.progress.candidates),
+            (2, 1, 0),
+            "{}",
+            db.name
+        );
+        let detail = s.get_recall(&engineer, pump_alert.recall.id).await.unwrap();
+        assert!(detail.matches.iter().filter(|m| m.work_order_number.is_some()).count() == 2, "{}", db.name);
+        let defib = by_class(htm_domain::recall::RecallClass::I);
+        assert!(defib.progress.candidates >= 2 && defib.progress.affected == 0, "{}: {:?}", db.name, defib.progress);
+        let other = by_class(htm_domain::recall::RecallClass::III);
+        assert_eq!(other.progress.candidates + other.progress.affected, 0, "{}", db.name);
         // The real KEV entries, matched to the networked devices: the Windows 7 central stations
         // carry CVE-2021-34527 (PrintNightmare).
         let findings = s.list_findings(&engineer, &htm_store::FindingFilter::default()).await.unwrap();

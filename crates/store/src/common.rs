@@ -1566,6 +1566,13 @@ impl Store for Impl {
         let mut tx = begin_write(&self.pool).await?;
         seed_all(&mut tx, ctx, data).await?;
         tx.commit().await?;
+        self.refresh_statistics().await
+    }
+
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        if BACKEND == crate::Backend::Postgres {
+            sqlx::query("ANALYZE").execute(&self.pool).await?;
+        }
         Ok(())
     }
 
@@ -1869,6 +1876,9 @@ impl Store for Impl {
             // Deactivation and a new password end every open session.
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                 .bind(t(ctx.at)).bind(id.0).execute(&mut *tx).await?;
+            // And every API token (issue 7 §2), each with its audited `revoke`.
+            let why = if active { "the password was changed" } else { "the user was deactivated" };
+            api_token_impl::revoke_all_for_user(&mut tx, &ctx.with_reason(Some(why.into())), id).await?;
         }
         let after = fetch_user(&mut tx, id).await?;
         let ctx = ctx.with_reason(p.reason.clone().or_else(|| password_hash.as_ref().map(|_| "password changed".to_string())));

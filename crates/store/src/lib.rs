@@ -25,9 +25,12 @@ use htm_domain::work_order::{
 use jiff::Timestamp;
 use std::sync::Arc;
 
+mod api_token;
 mod backup;
 mod bulk;
 mod calendar;
+mod contract;
+mod directory;
 mod document;
 mod fhir;
 mod incident;
@@ -51,12 +54,15 @@ mod url;
 mod usage;
 mod vulnerability;
 
+pub use api_token::{ApiToken, ApiTokenStore, NewApiToken};
 pub use backup::{
     ARCHIVE_BATCH, ArchiveItem, ArchiveValue, BackupStore, ColumnKind, ColumnSpec, RESTORE_ACTION, RESTORE_ENTITY,
     RestoreCounts, TableSpec,
 };
 pub use bulk::{BulkReport, BulkStore, BulkTable, BulkValue};
 pub use calendar::*;
+pub use contract::*;
+pub use directory::{AuthSource, DIRECTORY_PASSWORD_HASH, DirectoryUserRecord, DirectoryUserStore};
 pub use document::{DocumentContent, DocumentStore};
 pub use fhir::{FhirStore, IdentifierMatch};
 pub use incident::*;
@@ -211,6 +217,8 @@ pub trait Store:
     + RiskStore
     + BackupStore
     + LoginGuardStore
+    + DirectoryUserStore
+    + ApiTokenStore
     + FhirStore
     + NetworkStore
     + RiskMethodStore
@@ -227,6 +235,7 @@ pub trait Store:
     + VulnerabilityStore
     + RepairAnalyticsStore
     + CalendarStore
+    + ContractStore
     + NotificationStore
     + SpreadsheetStore
     + UdiStore
@@ -238,6 +247,11 @@ pub trait Store:
     async fn is_empty(&self) -> StoreResult<bool>;
     /// Inserts a whole dataset into an empty database (see [`htm_domain::seed`]).
     async fn seed(&self, ctx: &ChangeContext, data: &Dataset) -> StoreResult<()>;
+    /// Refreshes the query planner's statistics after a bulk load (seed, restore, import), so that
+    /// the first queries afterwards get good plans. PostgreSQL: `ANALYZE` (autovacuum would do it
+    /// only a minute or more later; until then reports ran 25× slower). SQLite: nothing (its
+    /// planner works without statistics and the queries are tuned for that).
+    async fn refresh_statistics(&self) -> StoreResult<()>;
 
     // Organisation.
     async fn list_sites(&self) -> StoreResult<Vec<Site>>;

@@ -15,19 +15,62 @@ pub const SESSION_COOKIE: &str = "htm_session";
 /// An API caller authenticated by `Authorization: Bearer <token>`.
 pub struct ApiUser(pub Principal);
 
+/// The principal the API's access layer authenticated for this request (a request extension),
+/// so that the handler's [`ApiUser`] does not look the token up a second time.
+#[derive(Clone)]
+pub struct Authenticated(pub Principal);
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim);
-        match token {
-            Some(t) if !t.is_empty() => Ok(ApiUser(state.services.authenticate(t).await?)),
-            _ => {
-                Err(ApiError::unauthenticated("send Authorization: Bearer <token> (POST /api/v1/auth/login gives one)"))
-            }
+        // Already authenticated by the API's access layer (`crate::access`) for this request.
+        if let Some(Authenticated(p)) = parts.extensions.get::<Authenticated>() {
+            return Ok(ApiUser(p.clone()));
         }
+        Ok(ApiUser(bearer_auth(parts, state).await?.principal))
     }
+}
+
+/// An API caller with how it authenticated (session or API token, and the token's scope).
+pub struct ApiCaller(pub htm_service::api_tokens::BearerAuth);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ApiCaller(bearer_auth(parts, state).await?))
+    }
+}
+
+/// Authenticates `Authorization: Bearer` (a login session or an API token) and enforces an API
+/// token's scope on the request method (issue 7 §2): a `read` token may only GET or HEAD;
+/// anything else is 403 `insufficient_scope`.
+async fn bearer_auth(parts: &Parts, state: &AppState) -> Result<htm_service::api_tokens::BearerAuth, ApiError> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim);
+    let auth = match token {
+        Some(t) if !t.is_empty() => state.services.authenticate_bearer(t).await?,
+        _ => {
+            return Err(ApiError::unauthenticated(
+                "send Authorization: Bearer <token> (POST /api/v1/auth/login or an API token gives one)",
+            ));
+        }
+    };
+    if let Some(scope) = auth.scope
+        && !scope.allows_method(parts.method.as_str())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!(
+                "this API token has scope '{}': it may only read (GET, HEAD), not {}; use a token with scope 'write'",
+                scope.as_str(),
+                parts.method
+            ),
+        ));
+    }
+    Ok(auth)
 }
 
 /// The value of one cookie in the request.
@@ -95,7 +138,7 @@ impl FromRequestParts<AppState> for WebUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_string) else { return Err(LoginRedirect(here)) };
-        match state.services.authenticate(&token).await {
+        match state.services.authenticate_session(&token).await {
             Ok(principal) => Ok(WebUser { principal, csrf: csrf_for(&token), session_token: token }),
             Err(_) => Err(LoginRedirect(here)),
         }

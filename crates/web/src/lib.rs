@@ -5,11 +5,13 @@
 //! lives in the service layer. Every API error is `{"error": {"code", "message"}}` with the
 //! right status; a 500 shows a request id and never the cause.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod fhir;
 pub mod survey_pdf;
 pub mod throttle;
+pub mod tls;
 pub mod ui;
 
 use axum::Router;
@@ -28,6 +30,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed logins per client address (see [`throttle`]).
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// Plain HTTP, TLS served directly, or behind a TLS proxy (see [`tls`]): whether forwarded
+    /// headers are believed and HSTS is sent.
+    pub transport: tls::Transport,
 }
 
 impl AppState {
@@ -36,6 +41,7 @@ impl AppState {
             services: Arc::new(services),
             secure_cookies: false,
             login_throttle: Arc::new(throttle::LoginThrottle::default()),
+            transport: tls::Transport::Plain,
         }
     }
 }
@@ -43,6 +49,8 @@ impl AppState {
 /// The whole application: API, UI, health check, static files and security headers.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router();
+    // Every API operation is checked against the route table before its handler runs (issue 7 §1).
+    let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), access::enforce));
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -69,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(self), microphone=(), geolocation=()"),
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), tls::transport_layer))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -85,7 +94,7 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
         .await
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -111,3 +111,94 @@ async fn the_network_section_saves_a_profile_and_the_cyber_report_lists_it() {
         assert!(r.body.contains("Certificates expiring within 60 days (1)"), "{}", r.body);
     }
 }
+
+/// The MDS2 form of the asset page's Network section: a manager adds a model security profile for
+/// a software version, edits it with its version (a stale version is refused), a technician may
+/// not, a forged CSRF token is refused; the profile then drives the unsupported-OS warning.
+#[tokio::test]
+async fn the_network_section_records_the_models_mds2_profiles() {
+    for db in stores().await {
+        let services = Services::new(db.store.clone(), Default::default());
+        let sys = Principal::system();
+        let d = manager_technician_and_icu(&services).await;
+        let m = services.create_manufacturer(&sys, NewManufacturer { name: "GE HealthCare".into() }).await.unwrap();
+        let model = services
+            .create_model(
+                &sys,
+                NewDeviceModel {
+                    manufacturer_id: m.id,
+                    model_number: "CIC Pro".into(),
+                    name: "Clinical Information Center".into(),
+                    category: "Central monitoring station".into(),
+                    nomenclature_system: None,
+                    nomenclature_code: None,
+                    fda_product_code: None,
+                    fda_class: None,
+                    expected_life_years: None,
+                    high_risk: false,
+                    life_support: false,
+                },
+            )
+            .await
+            .unwrap();
+        let n: NewAsset = serde_json::from_value(
+            serde_json::json!({"asset_tag": "CEN-0002", "model_id": model.id.0, "department_id": d.id.0}),
+        )
+        .unwrap();
+        let asset = services.create_asset(&sys, n).await.unwrap();
+        let router = htm_web::router(htm_web::AppState::new(services.clone()));
+        let mgr = login(&router, "mgarcia").await;
+        let tech = login(&router, "kbrown").await;
+        let page = format!("/assets/{}", asset.id.0);
+        let save = format!("{page}/security-profile");
+        let r = get(&router, &page, &mgr).await;
+        assert!(r.body.contains("id=\"security-none\"") && r.body.contains("id=\"security-form-new\""), "{}", r.body);
+
+        let fields = |csrf: &'static str, version: &'static str, eos: &'static str| {
+            vec![
+                ("csrf", csrf),
+                ("version", version),
+                ("software_version", "4.1"),
+                ("authentication", "shared"),
+                ("encryption_at_rest", "no"),
+                ("encryption_in_transit", "partial"),
+                ("patching", "manufacturer"),
+                ("malware_protection", "yes"),
+                ("remote_service", "on_request"),
+                ("os_name", "Windows XP Embedded"),
+                ("os_version", "SP3"),
+                ("os_end_of_support", eos),
+            ]
+        };
+        let csrf: &'static str = Box::leak(mgr.csrf.clone().into_boxed_str());
+        let tcsrf: &'static str = Box::leak(tech.csrf.clone().into_boxed_str());
+        assert_eq!(post(&router, &save, &tech, &fields(tcsrf, "", "2016-01-12")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(post(&router, &save, &mgr, &fields("forged", "", "2016-01-12")).await.status, StatusCode::FORBIDDEN);
+        assert!(services.list_model_security_profiles(&sys, model.id).await.unwrap().is_empty(), "{}", db.name);
+        // A bad date: back to the page with the reason, nothing saved.
+        let r = post(&router, &save, &mgr, &fields(csrf, "", "12/01/2016")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(services.list_model_security_profiles(&sys, model.id).await.unwrap().is_empty());
+
+        let r = post(&router, &save, &mgr, &fields(csrf, "", "2016-01-12")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let saved = services.list_model_security_profiles(&sys, model.id).await.unwrap();
+        assert_eq!(saved.len(), 1, "{}", db.name);
+        assert_eq!(saved[0].fields.authentication, Authentication::Shared);
+        assert_eq!(saved[0].fields.os_end_of_support, Some(jiff::civil::date(2016, 1, 12)));
+        let r = get(&router, &page, &mgr).await;
+        assert!(r.body.contains("Software 4.1") && r.body.contains("2016-01-12 (past)"), "{}", r.body);
+        assert!(r.body.contains("id=\"security-form-1\""), "the profile has its edit form");
+
+        // Adding the same software version again (no version) is refused as stale; editing with
+        // the version read applies; the old version is then stale.
+        post(&router, &save, &mgr, &fields(csrf, "", "2016-01-12")).await;
+        assert_eq!(services.list_model_security_profiles(&sys, model.id).await.unwrap()[0].version, 1);
+        post(&router, &save, &mgr, &fields(csrf, "1", "2019-01-08")).await;
+        let saved = services.list_model_security_profiles(&sys, model.id).await.unwrap();
+        assert_eq!((saved[0].version, saved[0].fields.os_end_of_support), (2, Some(jiff::civil::date(2019, 1, 8))));
+        post(&router, &save, &mgr, &fields(csrf, "1", "2030-01-01")).await;
+        let saved = services.list_model_security_profiles(&sys, model.id).await.unwrap();
+        assert_eq!(saved[0].version, 2, "a stale edit changes nothing ({})", db.name);
+    }
+}

@@ -11,7 +11,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable: `validation_failed`, `not_found`, `conflict`, `stale_version`,
-    /// `invalid_transition`, `forbidden`, `unqualified_technician`, `unauthenticated`, `bad_request`,
+    /// `invalid_transition`, `forbidden`, `insufficient_scope` (a read-only API token on a write),
+    /// `unqualified_technician`, `unauthenticated`, `bad_request`,
     /// `unsupported_type`, `too_large`, `integrity_error`, `aem_not_allowed`, `strategy_not_allowed`, `internal`.
     pub code: String,
     pub message: String,
@@ -81,6 +82,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::UnsupportedType(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unsupported_type", msg),
             ServiceError::TooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg),
             ServiceError::Integrity(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "integrity_error", msg),
+            ServiceError::DirectoryUnavailable(_) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "directory_unavailable", msg)
+            }
             // The incident handlers answer with the findings as structured data (see
             // `api::incidents`); elsewhere each finding is one field error.
             ServiceError::PhiWarning(findings) => ApiError {
@@ -125,7 +129,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
-                "the request body is larger than the server accepts (8 MiB for JSON; documents have their own limit)",
+                "the request body is larger than the server accepts (8 MiB for JSON and imports; documents have their own limit)",
             ),
             JsonRejection::BytesRejection(e) => Self::new(e.status(), "bad_request", e.body_text()),
             other => Self::bad_request(format!("the request body is not valid JSON: {}", other.body_text())),

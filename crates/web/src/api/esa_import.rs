@@ -6,7 +6,6 @@ use super::extract::{Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
 use axum::Json as Out;
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use htm_domain::FieldError;
 use htm_domain::esa::EsaStandard;
@@ -57,7 +56,7 @@ pub async fn import_esa(
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Query(q): Query<EsaImportQuery>,
-    body: Bytes,
+    super::extract::RawBody(body): super::extract::RawBody,
 ) -> ApiResult<Out<EsaImport>> {
     let standard = match q.standard.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => EsaStandard::Iec62353,

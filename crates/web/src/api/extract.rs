@@ -48,6 +48,21 @@ where
     }
 }
 
+/// A raw body (a CSV, XLSX or JSON file to import) whose rejections are API errors: a body over
+/// the server's limit (8 MiB, `lib.rs`) is 413 `too_large` in the envelope, not axum's plain text.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))
+    }
+}
+
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);

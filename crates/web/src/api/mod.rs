@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Each handler is annotated for the OpenAPI document, which is
 //! generated from these annotations and served at `/api/v1/openapi.json`.
 
+pub mod contracts;
 pub mod documents;
 pub mod error;
 pub mod esa_import;
@@ -18,6 +19,7 @@ pub mod spreadsheet;
 pub mod strategies;
 pub mod survey;
 pub mod test_equipment;
+pub mod tokens;
 pub mod udi;
 pub mod usage;
 pub mod vulnerabilities;
@@ -127,6 +129,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(qualifications::get_policy, qualifications::set_policy))
         .routes(routes!(test_equipment::list_test_equipment))
         .merge(documents::routes())
+        .merge(contracts::routes())
         .merge(incidents::routes())
         .merge(recalls::routes())
         .merge(vulnerabilities::routes())
@@ -134,9 +137,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(network::routes())
         .merge(notify::routes())
         .merge(udi::routes())
+        .merge(tokens::routes())
         .split_for_parts();
     let mut doc = doc;
     openapi_doc::complete(&mut doc);
+    openapi_doc::annotate_access(&mut doc);
     // The server is mounted under /api/v1.
     doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
     let router = router.fallback(|| async { ApiError::not_found("no such API endpoint") }).method_not_allowed_fallback(
@@ -195,7 +200,9 @@ pub struct LoginResponse {
 /// (a locked account or a throttled address gets 429 `too_many_attempts`).
 #[utoipa::path(post, path = "/auth/login", tag = "auth", security(()), request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope, description = "too many failed logins: the account is locked or the address throttled")))]
+        (status = 429, body = ErrorEnvelope, description = "too many failed logins: the account is locked or the address throttled"),
+        (status = 403, body = ErrorEnvelope, description = "LDAP login: the directory account is in no group mapped to a role"),
+        (status = 503, body = ErrorEnvelope, description = "LDAP login: `directory_unavailable`, the directory cannot be reached")))]
 async fn login(
     state: axum::extract::State<AppState>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
@@ -367,7 +374,7 @@ async fn asset_history(
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Out<Vec<AuditEvent>>> {
     state.services.get_asset(&p, AssetId(id)).await?;
-    Ok(Out(state.services.history(&p, "asset", &id.to_string(), q.limit.unwrap_or(200).min(1000)).await?))
+    Ok(Out(state.services.history(&p, "asset", &id.to_string(), q.limit.unwrap_or(200).clamp(1, 1000)).await?))
 }
 
 // --- work orders ---------------------------------------------------------------------------
@@ -479,7 +486,7 @@ async fn work_order_history(
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Out<Vec<AuditEvent>>> {
     state.services.get_work_order(&p, WorkOrderId(id)).await?;
-    Ok(Out(state.services.history(&p, "work_order", &id.to_string(), q.limit.unwrap_or(200).min(1000)).await?))
+    Ok(Out(state.services.history(&p, "work_order", &id.to_string(), q.limit.unwrap_or(200).clamp(1, 1000)).await?))
 }
 
 // --- organisation --------------------------------------------------------------------------

@@ -139,7 +139,7 @@ pub async fn revoke_calendar_feed(
 pub struct NewWebhookIn {
     /// Where to POST: an `https://` (or `http://`) URL.
     pub url: String,
-    /// Any of `work_order.assigned`, `pm.overdue`, `recall.matched`.
+    /// Any of `work_order.assigned`, `pm.overdue`, `recall.matched`, `contract.expiring`.
     pub events: Vec<String>,
     pub description: Option<String>,
     /// The HMAC key (at least 16 characters); omitted: 256 random bits are generated.
@@ -226,7 +226,7 @@ pub struct OutboxQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxMessageOut {
     pub id: i64,
-    /// `work_order.assigned`, `pm.overdue` or `recall.matched`.
+    /// `work_order.assigned`, `pm.overdue`, `recall.matched` or `contract.expiring`.
     pub event: String,
     pub entity_type: String,
     pub entity_id: String,

@@ -51,6 +51,52 @@ pub fn complete(doc: &mut OpenApi) {
     }
 }
 
+/// Adds to every operation what it requires (issue 7 §1), from the route table
+/// [`htm_service::route_access`]: the extension `x-openhtm-permission`
+/// (`{"requires", "actions", "roles", "scope"?, "scope_text"?, "note"?}`; `requires` is `public`,
+/// `authenticated`, an action's code, `any_of` or `all_of`) and a sentence at the end of the
+/// description. An operation without a rule gets `{"requires": "denied"}`: the API refuses it.
+pub fn annotate_access(doc: &mut OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("GET", item.get.as_mut()),
+            ("PUT", item.put.as_mut()),
+            ("POST", item.post.as_mut()),
+            ("DELETE", item.delete.as_mut()),
+            ("PATCH", item.patch.as_mut()),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let (value, sentence) = match htm_service::route_access::lookup(method, path) {
+                Some(rule) => {
+                    let mut v = serde_json::json!({
+                        "requires": rule.requires.code(),
+                        "actions": rule.requires.actions().iter().map(|a| a.code()).collect::<Vec<_>>(),
+                        "roles": rule.requires.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    });
+                    if let Some(scope) = rule.scope.code() {
+                        v["scope"] = scope.into();
+                        v["scope_text"] = rule.scope.sentence().unwrap_or_default().into();
+                    }
+                    if let Some(note) = rule.note {
+                        v["note"] = note.into();
+                    }
+                    (v, rule.sentence())
+                }
+                None => (
+                    serde_json::json!({"requires": "denied", "actions": [], "roles": []}),
+                    "Access: refused to everyone (no entry in the access table).".to_string(),
+                ),
+            };
+            op.extensions.get_or_insert_with(Default::default).insert("x-openhtm-permission".into(), value);
+            op.description = Some(match op.description.take().filter(|d| !d.trim().is_empty()) {
+                Some(d) => format!("{d}\n\n{sentence}"),
+                None => sentence,
+            });
+        }
+    }
+}
+
 fn complete_operation(path: &str, op: &mut Operation, global_security: bool, schemas: &Schemas) {
     let secured = match &op.security {
         None => global_security,

@@ -7,7 +7,6 @@ use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
 use axum::Json as Out;
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use htm_domain::page::PageRequest;
 use htm_domain::recall::{ImportSummary, NewAlert, Recall, RecallClass, RecallId, RecallMatch, RecallMatchId};
@@ -65,7 +64,7 @@ pub struct DecisionNote {
 pub async fn import_recalls(
     state: axum::extract::State<AppState>,
     ApiUser(p): ApiUser,
-    body: Bytes,
+    super::extract::RawBody(body): super::extract::RawBody,
 ) -> ApiResult<Out<ImportSummary>> {
     Ok(Out(state.services.import_recalls(&p, &body).await?))
 }

@@ -8,7 +8,6 @@ use super::extract::{Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
 use axum::Json as Out;
-use axum::body::Bytes;
 use htm_domain::spreadsheet::SheetKind;
 use htm_service::csv_assets::ImportError;
 use htm_service::spreadsheet::{ImportOptions, ImportOutcome, SheetFormat, no_progress};
@@ -41,7 +40,7 @@ pub async fn import_sheet(
     ApiUser(p): ApiUser,
     Path(kind): Path<String>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    super::extract::RawBody(body): super::extract::RawBody,
 ) -> ApiResult<Out<ImportOutcome>> {
     let kind = SheetKind::parse(&kind).ok_or_else(|| {
         ApiError::bad_request("kind must be assets, models, locations, vendors, pm-schedules or work-orders")

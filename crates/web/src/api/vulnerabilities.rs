@@ -7,7 +7,6 @@ use super::extract::{Json, Path, Query};
 use crate::AppState;
 use crate::auth::ApiUser;
 use axum::Json as Out;
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use htm_domain::vulnerability::{
     Finding, FindingLevel, FindingStatus, ImportSummary, Sbom, Vulnerability, VulnerabilityRecord,
@@ -40,7 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub async fn import_kev(
     state: axum::extract::State<AppState>,
     ApiUser(p): ApiUser,
-    body: Bytes,
+    super::extract::RawBody(body): super::extract::RawBody,
 ) -> ApiResult<Out<ImportSummary>> {
     Ok(Out(state.services.import_kev(&p, &body).await?))
 }
@@ -83,7 +82,7 @@ pub async fn import_sbom(
     ApiUser(p): ApiUser,
     Path(id): Path<i64>,
     Query(q): Query<SbomQuery>,
-    body: Bytes,
+    super::extract::RawBody(body): super::extract::RawBody,
 ) -> ApiResult<Out<SbomImport>> {
     Ok(Out(state.services.import_sbom(&p, id, &q.version, &body).await?))
 }

@@ -183,6 +183,8 @@ struct AssetPage {
     network: Option<super::network::NetworkPanel>,
     /// The Documents section (None when the reader may not see documents).
     documents: Option<super::documents::DocumentsView>,
+    /// The service contracts covering the asset (None when the reader may not see them).
+    contracts: Option<Vec<super::contracts::ContractRow>>,
 }
 
 pub struct ScheduleRow {
@@ -354,6 +356,7 @@ pub async fn detail(State(state): State<AppState>, user: WebUser, flash: Flash, 
         csrf: user.csrf.clone(),
         risk,
         network,
+        contracts: super::contracts::asset_panel(&state, p, a.id).await,
         documents: super::documents::section(
             &state,
             &user,

@@ -11,6 +11,7 @@
 
 mod assets;
 mod calendar;
+mod contracts;
 mod dashboard;
 mod documents;
 mod esa;
@@ -29,6 +30,7 @@ mod strategies;
 mod survey;
 mod technicians;
 mod test_equipment;
+mod tokens;
 mod usage;
 pub mod view;
 mod vulnerabilities;
@@ -74,6 +76,9 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}", get(incidents::detail).post(incidents::investigate))
         .route("/incidents/{id}/close", post(incidents::close))
         .route("/incidents/{id}/work-orders", post(incidents::link))
+        .route("/contracts", get(contracts::list).post(contracts::create))
+        .route("/contracts/{id}", get(contracts::detail).post(contracts::update))
+        .route("/contracts/{id}/assets", post(contracts::set_assets))
         .route("/recalls", get(recalls::list))
         .route("/recalls/match", post(recalls::run_match))
         .route("/recalls/{id}", get(recalls::detail))
@@ -85,6 +90,8 @@ pub fn router() -> Router<AppState> {
         .route("/technicians", get(technicians::list))
         .route("/calendar-feeds", get(calendar::page).post(calendar::create))
         .route("/calendar-feeds/{id}/revoke", post(calendar::revoke))
+        .route("/tokens", get(tokens::page).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/technicians/{id}", get(technicians::detail))
         .route("/technicians/{id}/qualifications", post(technicians::add))
         .route("/technicians/{id}/qualifications/{qid}/revoke", post(technicians::revoke))
@@ -96,6 +103,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{id}/pm-schedules", post(pm::add_schedule))
         .route("/assets/{id}/risk", post(risk::assess))
         .route("/assets/{id}/network", post(network::save))
+        .route("/assets/{id}/security-profile", post(network::save_security_profile))
         .route("/reports/cyber", get(network::report))
         .route("/assets/{id}/usage", get(usage::page))
         .route("/assets/{id}/usage/readings", post(usage::record))
@@ -258,6 +266,9 @@ pub fn describe(e: &ServiceError) -> (StatusCode, &'static str, String) {
             (StatusCode::UNAUTHORIZED, "Please sign in again", "Your session has ended.".into())
         }
         ServiceError::TooManyAttempts(m) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts", capitalise(m)),
+        ServiceError::DirectoryUnavailable(m) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "Sign-in directory unavailable", capitalise(m))
+        }
         ServiceError::Internal(cause) => {
             let id = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(request_error_id = %id, %cause, "internal error in the web UI");

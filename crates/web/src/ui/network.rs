@@ -13,7 +13,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use htm_domain::asset::Asset;
 use htm_domain::ids::AssetId;
-use htm_domain::network::{self as rules, Connection, NetworkFields};
+use htm_domain::network::{
+    self as rules, Authentication, Connection, Encryption, MalwareProtection, ModelSecurityProfile, NetworkFields,
+    Patching, RemoteService, SecurityFields,
+};
 use htm_service::{Action, Principal, ServiceError};
 use serde::Deserialize;
 
@@ -43,6 +46,100 @@ pub struct NetworkPanel {
     pub remote_access: bool,
     pub remote_access_method: String,
     pub cert_expires_on: String,
+    /// The model's MDS2 security profiles (one per software version), each with its edit form
+    /// values, then an empty one to add a software version (when the reader may edit).
+    pub security: Vec<SecurityForm>,
+    /// How many security profiles the model has.
+    pub security_count: usize,
+    pub model_label: String,
+}
+
+/// One MDS2 security profile of the asset's model, as shown and as its edit form's values.
+pub struct SecurityForm {
+    /// Empty for the "add a software version" form.
+    pub version: String,
+    pub software_version: String,
+    pub summary: Vec<(&'static str, String)>,
+    pub eos_past: bool,
+    pub authentication: Vec<(&'static str, &'static str, bool)>,
+    pub encryption_at_rest: Vec<(&'static str, &'static str, bool)>,
+    pub encryption_in_transit: Vec<(&'static str, &'static str, bool)>,
+    pub patching: Vec<(&'static str, &'static str, bool)>,
+    pub malware_protection: Vec<(&'static str, &'static str, bool)>,
+    pub remote_service: Vec<(&'static str, &'static str, bool)>,
+    pub patching_notes: String,
+    pub os_name: String,
+    pub os_version: String,
+    pub os_end_of_support: String,
+}
+
+macro_rules! choices {
+    ($t:ty, $cur:expr) => {
+        <$t>::ALL.iter().map(|c| (c.as_str(), c.label(), Some(*c) == $cur)).collect()
+    };
+}
+
+fn security_forms(profiles: &[ModelSecurityProfile], can_edit: bool, today: jiff::civil::Date) -> Vec<SecurityForm> {
+    let mut out: Vec<SecurityForm> = profiles
+        .iter()
+        .map(|sp| {
+            let f = &sp.fields;
+            let os =
+                [f.os_name.as_deref(), f.os_version.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let eos_past = rules::os_unsupported(f.os_end_of_support, today);
+            SecurityForm {
+                version: sp.version.to_string(),
+                software_version: f.software_version.clone(),
+                summary: vec![
+                    ("Authentication", f.authentication.label().to_string()),
+                    ("Encrypted at rest", f.encryption_at_rest.label().to_string()),
+                    ("Encrypted in transit", f.encryption_in_transit.label().to_string()),
+                    ("Security patches", f.patching.label().to_string()),
+                    ("Malware protection", f.malware_protection.label().to_string()),
+                    ("Remote service", f.remote_service.label().to_string()),
+                    ("Operating system", view::or_dash(Some(os.as_str()).filter(|o| !o.is_empty()))),
+                    (
+                        "OS end of support",
+                        match f.os_end_of_support {
+                            Some(d) if eos_past => format!("{d} (past)"),
+                            d => view::date_opt(d),
+                        },
+                    ),
+                    ("Updated", format!("{} by {} (version {})", view::ts(sp.updated_at), sp.updated_by, sp.version)),
+                ],
+                eos_past,
+                authentication: choices!(Authentication, Some(f.authentication)),
+                encryption_at_rest: choices!(Encryption, Some(f.encryption_at_rest)),
+                encryption_in_transit: choices!(Encryption, Some(f.encryption_in_transit)),
+                patching: choices!(Patching, Some(f.patching)),
+                malware_protection: choices!(MalwareProtection, Some(f.malware_protection)),
+                remote_service: choices!(RemoteService, Some(f.remote_service)),
+                patching_notes: f.patching_notes.clone().unwrap_or_default(),
+                os_name: f.os_name.clone().unwrap_or_default(),
+                os_version: f.os_version.clone().unwrap_or_default(),
+                os_end_of_support: f.os_end_of_support.map(|d| d.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    if can_edit {
+        out.push(SecurityForm {
+            version: String::new(),
+            software_version: String::new(),
+            summary: Vec::new(),
+            eos_past: false,
+            authentication: choices!(Authentication, Some(Authentication::Unknown)),
+            encryption_at_rest: choices!(Encryption, Some(Encryption::Unknown)),
+            encryption_in_transit: choices!(Encryption, Some(Encryption::Unknown)),
+            patching: choices!(Patching, Some(Patching::Unknown)),
+            malware_protection: choices!(MalwareProtection, Some(MalwareProtection::Unknown)),
+            remote_service: choices!(RemoteService, Some(RemoteService::Unknown)),
+            patching_notes: String::new(),
+            os_name: String::new(),
+            os_version: String::new(),
+            os_end_of_support: String::new(),
+        });
+    }
+    out
 }
 
 fn yn(b: bool) -> String {
@@ -58,6 +155,11 @@ pub async fn panel(state: &AppState, p: &Principal, a: &Asset) -> Result<Option<
         Err(e) => return Err(e),
     };
     let can_edit = p.can(Action::ManageInventory);
+    let today = view::today();
+    let profiles = state.services.list_model_security_profiles(p, a.model.id).await?;
+    let security = security_forms(&profiles, can_edit, today);
+    let security_count = profiles.len();
+    let model_label = format!("{} {}", a.model.manufacturer, a.model.model_number);
     let Some(pr) = profile else {
         if !can_edit {
             return Ok(None);
@@ -81,13 +183,14 @@ pub async fn panel(state: &AppState, p: &Principal, a: &Asset) -> Result<Option<
             remote_access: false,
             remote_access_method: String::new(),
             cert_expires_on: String::new(),
+            security,
+            security_count,
+            model_label,
         }));
     };
     let f = &pr.fields;
-    let today = view::today();
     let mut unsupported = None;
     if let Some(sw) = f.software_version.as_deref() {
-        let profiles = state.services.list_model_security_profiles(p, a.model.id).await?;
         if let Some(sp) = profiles.iter().find(|s| s.fields.software_version == sw)
             && rules::os_unsupported(sp.fields.os_end_of_support, today)
         {
@@ -146,6 +249,9 @@ pub async fn panel(state: &AppState, p: &Principal, a: &Asset) -> Result<Option<
         remote_access: f.remote_access,
         remote_access_method: s(&f.remote_access_method),
         cert_expires_on: f.cert_expires_on.map(|d| d.to_string()).unwrap_or_default(),
+        security,
+        security_count,
+        model_label,
     }))
 }
 
@@ -225,6 +331,97 @@ pub async fn save(
             fail(&errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
         }
         Err(ServiceError::Stale(m)) => fail(&m),
+        Err(e) => service_error_page(layout, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecurityProfileForm {
+    csrf: String,
+    version: String,
+    software_version: String,
+    authentication: String,
+    encryption_at_rest: String,
+    encryption_in_transit: String,
+    patching: String,
+    patching_notes: String,
+    malware_protection: String,
+    remote_service: String,
+    os_name: String,
+    os_version: String,
+    os_end_of_support: String,
+}
+
+fn security_fields(f: SecurityProfileForm) -> Result<(SecurityFields, Option<i64>), String> {
+    fn e<T>(r: Result<T, htm_domain::DomainError>) -> Result<T, String> {
+        r.map_err(|e| e.to_string())
+    }
+    let os_end_of_support = match f.os_end_of_support.trim() {
+        "" => None,
+        s => Some(s.parse::<jiff::civil::Date>().map_err(|_| "os_end_of_support: give a date as YYYY-MM-DD")?),
+    };
+    let version = match f.version.trim() {
+        "" => None,
+        v => Some(v.parse::<i64>().map_err(|_| "version: not a number")?),
+    };
+    Ok((
+        SecurityFields {
+            software_version: f.software_version,
+            authentication: e(Authentication::parse(&f.authentication))?,
+            encryption_at_rest: e(Encryption::parse(&f.encryption_at_rest))?,
+            encryption_in_transit: e(Encryption::parse(&f.encryption_in_transit))?,
+            patching: e(Patching::parse(&f.patching))?,
+            patching_notes: opt(f.patching_notes),
+            malware_protection: e(MalwareProtection::parse(&f.malware_protection))?,
+            remote_service: e(RemoteService::parse(&f.remote_service))?,
+            os_name: opt(f.os_name),
+            os_version: opt(f.os_version),
+            os_end_of_support,
+        },
+        version,
+    ))
+}
+
+/// Saves an MDS2 security profile of the asset's model (by software version) from the asset
+/// page's form; back to the asset's Network section.
+pub async fn save_security_profile(
+    State(state): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<SecurityProfileForm>,
+) -> Response {
+    let layout = Layout::new(Some(&user), "assets", Flash(None));
+    if user.check_csrf(&f.csrf).is_err() {
+        return csrf_refused(layout);
+    }
+    let Some(id) = parse_id(&id) else {
+        return error_page(layout, StatusCode::NOT_FOUND, "Not found", "There is no asset with this number.");
+    };
+    let back = format!("/assets/{id}#asset-security");
+    let asset = match state.services.get_asset(&user.principal, AssetId(id)).await {
+        Ok(a) => a,
+        Err(e) => return service_error_page(layout, &e),
+    };
+    let (fields, version) = match security_fields(f) {
+        Ok(x) => x,
+        Err(m) => return redirect_with(&back, "error", &m),
+    };
+    match state.services.save_model_security_profile(&user.principal, asset.model.id, fields, version).await {
+        Ok(sp) => redirect_with(
+            &back,
+            "ok",
+            &format!(
+                "Security profile for software {} of {} {} saved (version {}).",
+                sp.fields.software_version, asset.model.manufacturer, asset.model.model_number, sp.version
+            ),
+        ),
+        Err(ServiceError::Validation(errs)) => redirect_with(
+            &back,
+            "error",
+            &errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+        ),
+        Err(ServiceError::Stale(m)) => redirect_with(&back, "error", &m),
         Err(e) => service_error_page(layout, &e),
     }
 }

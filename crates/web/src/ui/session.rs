@@ -84,11 +84,36 @@ pub struct LoginForm {
     next: String,
 }
 
+/// Whether a request was sent by another site's page (login CSRF, issue 7 §2): the sign-in form
+/// has no session to bind a token to, so the browser's own `Sec-Fetch-Site` and `Origin`
+/// headers decide (OWASP CSRF Prevention Cheat Sheet, "Verifying origin with standard headers").
+/// A client that sends neither (curl, scripts) is not a browser on another site.
+pub fn is_cross_site(headers: &HeaderMap) -> bool {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    if get("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    match get("origin") {
+        None => false,
+        Some(origin) => {
+            let authority = origin.split_once("://").map(|(_, a)| a.trim_end_matches('/'));
+            match (authority, get("host")) {
+                (Some(a), Some(host)) => !a.eq_ignore_ascii_case(host),
+                _ => true, // `Origin: null` (a sandboxed or privacy-sensitive context), or no Host
+            }
+        }
+    }
+}
+
 pub async fn login(
     State(state): State<AppState>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    if is_cross_site(&headers) {
+        return csrf_refused(Layout::new(None, "", Flash(None)));
+    }
     let next = safe_next(&f.next);
     let username = f.username.trim().to_string();
     let ip = crate::throttle::client_ip(peer);
