@@ -31,7 +31,7 @@ pub fn notify_config(s: &Settings) -> anyhow::Result<NotifyConfig> {
     })
 }
 
-/// One pass: report overdue PMs, deliver what is due; prints the report as JSON.
+/// One pass: report overdue PMs and expiring contracts, deliver what is due; prints the report as JSON.
 pub async fn run_once(svc: &Services, s: &Settings) -> anyhow::Result<()> {
     let d = Deliverer::new(notify_config(s)?)?;
     let r = svc.run_notifications_once(&d).await?;

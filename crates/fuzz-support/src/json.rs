@@ -92,6 +92,7 @@ impl Harness {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let url = format!("sqlite://{}", dir.join("htm.db").display());
+        let started = std::time::Instant::now();
         let (router, services, token, admin_id) = rt.block_on(async {
             let db = htm_store::DatabaseUrl::parse(&url).map_err(|e| e.to_string())?;
             let store = htm_store::open(&db).await.map_err(|e| e.to_string())?;
@@ -102,6 +103,7 @@ impl Harness {
             let router = htm_web::router(htm_web::AppState::new(services.clone()));
             Ok::<_, String>((router, services, grant.token, grant.user.id.0))
         })?;
+        eprintln!("json_bodies: database {url} seeded in {:.1} s", started.elapsed().as_secs_f64());
         let operations = operations();
         if operations.is_empty() {
             return Err("the OpenAPI document lists no operation with a JSON body".into());
@@ -178,12 +180,16 @@ impl Harness {
             .header("content-type", "application/json")
             .body(Body::from(body))
             .map_err(|e| format!("{} {uri}: cannot build the request: {e}", op.method))?;
+        let started = std::time::Instant::now();
         let (status, bytes) = self.rt.block_on(async {
             let resp = self.router.clone().oneshot(req).await.map_err(|e| e.to_string())?;
             let status = resp.status();
             let bytes = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
             Ok::<_, String>((status, bytes))
         })?;
+        if started.elapsed().as_secs_f64() > 2.0 {
+            eprintln!("json_bodies: slow: {} {uri} → {status} in {:.1} s", op.method, started.elapsed().as_secs_f64());
+        }
         if let Ok(mut s) = self.statuses.lock() {
             *s.entry(status.as_u16()).or_default() += 1;
         }

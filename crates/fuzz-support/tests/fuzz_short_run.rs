@@ -33,29 +33,12 @@ fn fuzz_short_run_import_xlsx() {
     // Raw bytes: mutations of real workbooks (mostly stop at the zip's checks).
     report("import_xlsx", mutate::short_run(&seeds, import::DICTIONARY, 3000, 0x715C, BUDGET / 2, import::import_xlsx));
     // Structure-aware: mutated CSV text and sheet XML inside a valid zip.
-    seeds = seeds_for_structured();
+    seeds = htm_fuzz_support::seeds("import_xlsx_structured");
+    assert!(seeds.len() >= 7, "fuzz/seeds/import_xlsx_structured: the CSV seeds as cells, and raw XML");
     report(
         "import_xlsx_structured",
         mutate::short_run(&seeds, import::DICTIONARY, 3000, 0x5EED, BUDGET / 2, import::import_xlsx_structured),
     );
-}
-
-/// Seeds of the structure-aware variant: each CSV seed as cells (byte 0 even) and one raw
-/// sheet-XML seed (byte 0 odd).
-fn seeds_for_structured() -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = seeds("import_csv")
-        .into_iter()
-        .map(|s| {
-            let mut v = vec![0u8];
-            v.extend(s);
-            v
-        })
-        .collect();
-    out.push(
-        b"\x01<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>name</t></is></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>Acme</t></is></c><c r=\"B2\"><v>45352</v></c></row>"
-            .to_vec(),
-    );
-    out
 }
 
 #[test]

@@ -190,17 +190,16 @@ pub async fn panel(state: &AppState, p: &Principal, a: &Asset) -> Result<Option<
     };
     let f = &pr.fields;
     let mut unsupported = None;
-    if let Some(sw) = f.software_version.as_deref() {
-        if let Some(sp) = profiles.iter().find(|s| s.fields.software_version == sw)
-            && rules::os_unsupported(sp.fields.os_end_of_support, today)
-        {
-            unsupported = Some(format!(
-                "{} {} has been out of support since {} (model security profile for software {sw}).",
-                sp.fields.os_name.as_deref().unwrap_or("The operating system"),
-                sp.fields.os_version.as_deref().unwrap_or(""),
-                view::date_opt(sp.fields.os_end_of_support)
-            ));
-        }
+    if let Some(sw) = f.software_version.as_deref()
+        && let Some(sp) = profiles.iter().find(|s| s.fields.software_version == sw)
+        && rules::os_unsupported(sp.fields.os_end_of_support, today)
+    {
+        unsupported = Some(format!(
+            "{} {} has been out of support since {} (model security profile for software {sw}).",
+            sp.fields.os_name.as_deref().unwrap_or("The operating system"),
+            sp.fields.os_version.as_deref().unwrap_or(""),
+            view::date_opt(sp.fields.os_end_of_support)
+        ));
     }
     let cert = match f.cert_expires_on {
         None => view::dash(),
