@@ -116,36 +116,41 @@ pub fn read_table(bytes: &[u8], format: SheetFormat, sheet: Option<&str>) -> Res
             }
             if errors.is_empty() { Ok(t) } else { Err(errors) }
         }
-        SheetFormat::Xlsx => {
-            use calamine::{Reader, Xlsx};
-            let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-                .map_err(|e| fail(format!("cannot read the XLSX workbook: {e}")))?;
-            let name = match sheet {
-                Some(s) => s.to_string(),
-                None => {
-                    book.sheet_names().first().cloned().ok_or_else(|| fail("the workbook has no worksheet".into()))?
-                }
-            };
-            let range =
-                book.worksheet_range(&name).map_err(|e| fail(format!("cannot read worksheet '{name}': {e}")))?;
-            let (first_row, first_col) = range.start().unwrap_or((0, 0));
-            let pad = first_col as usize;
-            let mut rows = range.rows();
-            let Some(h) = rows.next() else { return Ok(Table::default()) };
-            let mut header = vec![String::new(); pad];
-            header.extend(h.iter().map(|c| cell_text(c).trim().to_string()));
-            let mut t = Table { header, rows: Vec::new() };
-            for (i, r) in rows.enumerate() {
-                let mut cells = vec![String::new(); pad];
-                cells.extend(r.iter().map(cell_text));
-                if cells.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                t.rows.push((first_row as usize + i + 2, cells));
-            }
-            Ok(t)
-        }
+        // calamine 0.32 can panic on a malformed worksheet (an overflow on a long cell
+        // reference, found by the `import_xlsx_structured` fuzz target, issue 7 §7): a file the
+        // reader gives up on is a problem with the file, reported like any other.
+        SheetFormat::Xlsx => std::panic::catch_unwind(|| read_xlsx(bytes, sheet)).unwrap_or_else(|_| {
+            Err(fail("cannot read the XLSX workbook: a worksheet is malformed (e.g. a bad cell reference)".into()))
+        }),
     }
+}
+
+fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, Vec<RowError>> {
+    let fail = |m: String| vec![RowError { row: 1, column: "-".into(), message: m }];
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| fail(format!("cannot read the XLSX workbook: {e}")))?;
+    let name = match sheet {
+        Some(s) => s.to_string(),
+        None => book.sheet_names().first().cloned().ok_or_else(|| fail("the workbook has no worksheet".into()))?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| fail(format!("cannot read worksheet '{name}': {e}")))?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let pad = first_col as usize;
+    let mut rows = range.rows();
+    let Some(h) = rows.next() else { return Ok(Table::default()) };
+    let mut header = vec![String::new(); pad];
+    header.extend(h.iter().map(|c| cell_text(c).trim().to_string()));
+    let mut t = Table { header, rows: Vec::new() };
+    for (i, r) in rows.enumerate() {
+        let mut cells = vec![String::new(); pad];
+        cells.extend(r.iter().map(cell_text));
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        t.rows.push((first_row as usize + i + 2, cells));
+    }
+    Ok(t)
 }
 
 /// Checked asset rows: the assets, their PM fields and their row numbers.
