@@ -28,37 +28,52 @@ fn form<'a>(csrf: &'a str, ip: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// A central monitoring station model of `manufacturer` and one asset of it in `department`.
+async fn central_station(
+    services: &Services,
+    department: htm_domain::ids::DepartmentId,
+    manufacturer: &str,
+    model_number: &str,
+    name: &str,
+    tag: &str,
+) -> (htm_domain::catalog::DeviceModel, htm_domain::asset::Asset) {
+    let sys = Principal::system();
+    let m = services.create_manufacturer(&sys, NewManufacturer { name: manufacturer.into() }).await.unwrap();
+    let model = services
+        .create_model(
+            &sys,
+            NewDeviceModel {
+                manufacturer_id: m.id,
+                model_number: model_number.into(),
+                name: name.into(),
+                category: "Central monitoring station".into(),
+                nomenclature_system: None,
+                nomenclature_code: None,
+                fda_product_code: None,
+                fda_class: None,
+                expected_life_years: None,
+                high_risk: false,
+                life_support: false,
+            },
+        )
+        .await
+        .unwrap();
+    let n: NewAsset = serde_json::from_value(
+        serde_json::json!({"asset_tag": tag, "model_id": model.id.0, "department_id": department.0}),
+    )
+    .unwrap();
+    let asset = services.create_asset(&sys, n).await.unwrap();
+    (model, asset)
+}
+
 #[tokio::test]
 async fn the_network_section_saves_a_profile_and_the_cyber_report_lists_it() {
     for db in stores().await {
         let services = Services::new(db.store.clone(), Default::default());
         let sys = Principal::system();
         let d = manager_technician_and_icu(&services).await;
-        let m = services.create_manufacturer(&sys, NewManufacturer { name: "Philips".into() }).await.unwrap();
-        let model = services
-            .create_model(
-                &sys,
-                NewDeviceModel {
-                    manufacturer_id: m.id,
-                    model_number: "PIIC iX".into(),
-                    name: "Information Center".into(),
-                    category: "Central monitoring station".into(),
-                    nomenclature_system: None,
-                    nomenclature_code: None,
-                    fda_product_code: None,
-                    fda_class: None,
-                    expected_life_years: None,
-                    high_risk: false,
-                    life_support: false,
-                },
-            )
-            .await
-            .unwrap();
-        let n: NewAsset = serde_json::from_value(
-            serde_json::json!({"asset_tag": "CEN-0001", "model_id": model.id.0, "department_id": d.id.0}),
-        )
-        .unwrap();
-        let asset = services.create_asset(&sys, n).await.unwrap();
+        let (model, asset) =
+            central_station(&services, d.id, "Philips", "PIIC iX", "Information Center", "CEN-0001").await;
         let sec = SecurityFields {
             software_version: "B.02".into(),
             authentication: Authentication::Shared,
@@ -121,31 +136,9 @@ async fn the_network_section_records_the_models_mds2_profiles() {
         let services = Services::new(db.store.clone(), Default::default());
         let sys = Principal::system();
         let d = manager_technician_and_icu(&services).await;
-        let m = services.create_manufacturer(&sys, NewManufacturer { name: "GE HealthCare".into() }).await.unwrap();
-        let model = services
-            .create_model(
-                &sys,
-                NewDeviceModel {
-                    manufacturer_id: m.id,
-                    model_number: "CIC Pro".into(),
-                    name: "Clinical Information Center".into(),
-                    category: "Central monitoring station".into(),
-                    nomenclature_system: None,
-                    nomenclature_code: None,
-                    fda_product_code: None,
-                    fda_class: None,
-                    expected_life_years: None,
-                    high_risk: false,
-                    life_support: false,
-                },
-            )
-            .await
-            .unwrap();
-        let n: NewAsset = serde_json::from_value(
-            serde_json::json!({"asset_tag": "CEN-0002", "model_id": model.id.0, "department_id": d.id.0}),
-        )
-        .unwrap();
-        let asset = services.create_asset(&sys, n).await.unwrap();
+        let (model, asset) =
+            central_station(&services, d.id, "GE HealthCare", "CIC Pro", "Clinical Information Center", "CEN-0002")
+                .await;
         let router = htm_web::router(htm_web::AppState::new(services.clone()));
         let mgr = login(&router, "mgarcia").await;
         let tech = login(&router, "kbrown").await;
