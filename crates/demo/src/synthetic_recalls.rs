@@ -279,6 +279,7 @@ mod tests {
                 model_number: format!("M{i}00"),
                 product_code: Some(["FRN", "MHX", "CBK", "MKJ", "FNL"][(i % 5) as usize].into()),
                 k_number: None,
+                assets: 0,
             })
             .collect()
     }

@@ -101,24 +101,54 @@ pub fn snapshot<T: Serialize>(v: &T) -> String {
     }
 }
 
-/// The hash of an event: SHA-256 over the previous hash and the canonical content.
+/// The hash of an event: SHA-256 over the previous hash and the canonical content: the JSON
+/// object of `seq` and the draft's fields with keys sorted, as [`canonical_json`] writes it.
+/// Written directly (the keys are fixed) rather than through a `Value`: every write and every
+/// `htm audit verify` hashes each event, so this is on the path of bulk changes.
 pub fn event_hash(seq: i64, prev_hash: &str, d: &AuditDraft) -> String {
-    let content = serde_json::json!({
-        "seq": seq,
-        "occurred_at": d.occurred_at,
-        "actor_id": d.actor_id,
-        "actor": d.actor,
-        "action": d.action,
-        "entity_type": d.entity_type,
-        "entity_id": d.entity_id,
-        "before": d.before,
-        "after": d.after,
-        "reason": d.reason,
-    });
+    fn string(out: &mut String, s: &str) {
+        // serde_json's escaping, exactly as `canonical_json` writes a string.
+        match serde_json::to_string(s) {
+            Ok(q) => out.push_str(&q),
+            Err(_) => out.push_str("null"),
+        }
+    }
+    fn opt(out: &mut String, s: Option<&str>) {
+        match s {
+            Some(s) => string(out, s),
+            None => out.push_str("null"),
+        }
+    }
+    let len = d.before.as_ref().map_or(0, String::len) + d.after.as_ref().map_or(0, String::len) + 256;
+    let mut c = String::with_capacity(len);
+    c.push_str("{\"action\":");
+    string(&mut c, &d.action);
+    c.push_str(",\"actor\":");
+    string(&mut c, &d.actor);
+    c.push_str(",\"actor_id\":");
+    match d.actor_id {
+        Some(id) => c.push_str(&id.to_string()),
+        None => c.push_str("null"),
+    }
+    c.push_str(",\"after\":");
+    opt(&mut c, d.after.as_deref());
+    c.push_str(",\"before\":");
+    opt(&mut c, d.before.as_deref());
+    c.push_str(",\"entity_id\":");
+    string(&mut c, &d.entity_id);
+    c.push_str(",\"entity_type\":");
+    string(&mut c, &d.entity_type);
+    c.push_str(",\"occurred_at\":");
+    string(&mut c, &d.occurred_at);
+    c.push_str(",\"reason\":");
+    opt(&mut c, d.reason.as_deref());
+    c.push_str(",\"seq\":");
+    c.push_str(&seq.to_string());
+    c.push('}');
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"\n");
-    h.update(canonical_json(&content).as_bytes());
+    h.update(c.as_bytes());
     hex::encode(h.finalize())
 }
 
@@ -267,6 +297,54 @@ mod tests {
     fn canonical_json_sorts_keys_at_every_level() {
         let v = serde_json::json!({"b": 1, "a": {"d": [1, {"z": null, "y": "é"}], "c": true}});
         assert_eq!(canonical_json(&v), r#"{"a":{"c":true,"d":[1,{"y":"é","z":null}]},"b":1}"#);
+    }
+
+    /// The hash as first defined: the canonical JSON of a `Value` holding the fields.
+    fn event_hash_through_a_value(seq: i64, prev_hash: &str, d: &AuditDraft) -> String {
+        let content = serde_json::json!({
+            "seq": seq, "occurred_at": d.occurred_at, "actor_id": d.actor_id, "actor": d.actor,
+            "action": d.action, "entity_type": d.entity_type, "entity_id": d.entity_id,
+            "before": d.before, "after": d.after, "reason": d.reason,
+        });
+        let mut h = Sha256::new();
+        h.update(prev_hash.as_bytes());
+        h.update(b"\n");
+        h.update(canonical_json(&content).as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    #[test]
+    fn the_direct_hash_equals_the_canonical_json_hash() {
+        // Stored chains must keep verifying: the same bytes for quotes, backslashes, control
+        // characters, non-ASCII text, absent fields and negative or large numbers.
+        let tricky =
+            ["", "plain", "quote \" and \\ backslash", "tab\tnew\nline\u{1}\u{1f}", "Müller – 日本 🩺", "</script>"];
+        let mut n = 0;
+        for (i, t) in tricky.iter().enumerate() {
+            for present in [true, false] {
+                let d = AuditDraft {
+                    occurred_at: format!("2026-03-02T08:00:{i:02}.000000Z"),
+                    actor_id: present.then_some(-7 + i as i64 * 1_000_000_007),
+                    actor: t.to_string(),
+                    action: "update".into(),
+                    entity_type: t.to_string(),
+                    entity_id: format!("{t}{i}"),
+                    before: present.then(|| format!(r#"{{"notes":{}}}"#, serde_json::to_string(t).unwrap())),
+                    after: Some(t.to_string()),
+                    reason: present.then(|| t.to_string()),
+                };
+                for seq in [1, i64::MAX, -1] {
+                    assert_eq!(event_hash(seq, GENESIS_HASH, &d), event_hash_through_a_value(seq, GENESIS_HASH, &d));
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, 36);
+        // And a fixed value (also computed with Python: json.dumps sort_keys, compact separators).
+        assert_eq!(
+            event_hash(1, GENESIS_HASH, &draft(0)),
+            "4d2fc5a863c577569a4188166af1ea4c3d11a4021300801bc820eb54d3c1ca99"
+        );
     }
 
     #[test]

@@ -837,6 +837,34 @@ pub struct AssetFacts {
     pub status: Option<AssetStatus>,
 }
 
+impl AssetFacts {
+    /// The unit part of the facts (what differs between units of one model).
+    pub fn unit(&self) -> AssetUnit {
+        AssetUnit {
+            asset_id: self.asset_id,
+            asset_tag: self.asset_tag.clone(),
+            model_id: self.model_id,
+            udi_di: self.udi_di.clone(),
+            serial: self.serial.clone(),
+            lot: self.lot.clone(),
+        }
+    }
+}
+
+/// What matching needs to know about one unit once its model's part is known
+/// ([`model_evidence`]): the identifiers that differ between units of one model. Matching a
+/// large inventory reads only these per asset; the model's facts are read once per model.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AssetUnit {
+    pub asset_id: i64,
+    pub asset_tag: String,
+    pub model_id: i64,
+    pub udi_di: Option<String>,
+    /// The asset's serial number, or the UDI production identifier's serial when it has none.
+    pub serial: Option<String>,
+    pub lot: Option<String>,
+}
+
 /// What matching needs to know about one device model (to choose whose assets to look at).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ModelFacts {
@@ -846,6 +874,9 @@ pub struct ModelFacts {
     pub product_code: Option<String>,
     /// The model's 510(k) number (`K` + 6 digits), when known.
     pub k_number: Option<String>,
+    /// How many assets (of any status) are of this model: lets matching choose between reading
+    /// the named models' assets through the model index and one pass over the whole inventory.
+    pub assets: u64,
 }
 
 /// Whether a model's assets can be candidates (see [`match_asset`]): the same company and the
@@ -1009,11 +1040,11 @@ pub fn model_evidence(
 pub fn match_asset(r: &PreparedRecall, a: &AssetFacts, aliases: &AliasTable) -> Option<MatchProposal> {
     let e =
         model_evidence(r, &a.manufacturer, &a.model_number, a.product_code.as_deref(), a.k_number.as_deref(), aliases);
-    match_asset_given(r, a, &e)
+    match_asset_given(r, &a.unit(), &e)
 }
 
 /// [`match_asset`] with the model part already computed for the asset's model.
-pub fn match_asset_given(r: &PreparedRecall, a: &AssetFacts, model: &ModelEvidence) -> Option<MatchProposal> {
+pub fn match_asset_given(r: &PreparedRecall, a: &AssetUnit, model: &ModelEvidence) -> Option<MatchProposal> {
     let mut points = model.points;
     let mut identity = model.identity;
     let mut product = model.product;

@@ -5,25 +5,29 @@
 //! Matching never crosses every recall with every asset: device models are indexed by the
 //! company their manufacturer resolves to, a recall picks the models of its firm's company that
 //! share its product code or are named in its text, and only those models' assets — plus the
-//! assets whose UDI-DI appears in the text, through the UDI-DI index — are loaded and scored.
+//! assets whose UDI-DI appears in the text, through the UDI-DI index — are scored. The model
+//! part of a score is computed once per (model, recall); per asset only the unit part (UDI-DI,
+//! serial, lot), read in bulk (see [`Services::match_recalls`] and BENCHMARKS.md).
 
 use crate::{Action, Principal, ServiceError, ServiceResult, Services};
 use htm_domain::ids::AssetId;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::recall::{
-    self as rules, AliasTable, AssetFacts, ImportSummary, MatchStatus, NewAlert, PreparedRecall, Recall, RecallClass,
-    RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallState,
+    self as rules, AliasTable, AssetUnit, ImportSummary, MatchStatus, ModelFacts, NewAlert, PreparedRecall, Recall,
+    RecallClass, RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallState,
 };
 use htm_domain::work_order::{NewWorkOrder, WorkOrderType};
-use htm_store::{MatchDecision, RecallFilter};
+use htm_store::{MatchDecision, RecallFilter, UnitQuery};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// How many open recalls one read returns.
 const RECALLS_PER_READ: u32 = 2_000;
-/// How many device models' assets one query reads (a model has at most a few thousand units).
-const MODELS_PER_QUERY: usize = 20;
+/// About how many assets one read returns.
+const UNITS_PER_READ: u32 = 50_000;
+/// Matching passes over the whole inventory when the named models hold at least 1/N of it.
+const UNITS_SCAN_SHARE_INVERSE: u64 = 4;
 /// How many UDI-DIs one asset query looks up.
 const DIS_PER_QUERY: usize = 500;
 /// How many recalls' candidates one transaction writes.
@@ -155,13 +159,16 @@ impl Services {
     ///
     /// Set-based: the open recalls are read and prepared once; each recall names the device
     /// models that may match it (same company and product code or model number, or the same
-    /// 510(k)) and the UDI-DIs in its text; the assets of every named model are then read once,
-    /// [`MODELS_PER_QUERY`] models per query, and scored against every recall naming that
-    /// model; the results are written [`RECALLS_PER_SYNC`] recalls per transaction.
+    /// 510(k)) and the UDI-DIs in its text; the model part of the score is computed once per
+    /// (model, recall); the named models' units are then read in bulk — through the model index,
+    /// or in one pass over the inventory when they hold a large part of it — and only their unit
+    /// part (UDI-DI, serial, lot) is scored; the results are written [`RECALLS_PER_SYNC`]
+    /// recalls per transaction.
     pub async fn match_recalls(&self, p: &Principal) -> ServiceResult<Vec<Candidate>> {
         p.require(Action::ManageRecalls)?;
         let ctx = self.ctx(p, Some("recall matching".into()));
         let aliases = aliases();
+        let started = std::time::Instant::now();
         let models = self.store.matching_models().await?;
         let mut by_company: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_k: HashMap<String, Vec<usize>> = HashMap::new();
@@ -204,60 +211,90 @@ impl Services {
                 }
             }
         }
+        tracing::debug!(recalls = recalls.len(), ms = started.elapsed().as_millis(), "recall matching: recalls read");
         let mut proposals: Vec<Vec<rules::MatchProposal>> = vec![Vec::new(); recalls.len()];
-        let mut seen: Vec<HashSet<i64>> = vec![HashSet::new(); recalls.len()];
-        let mut model_ids: Vec<i64> = recalls_of_model.keys().copied().collect();
-        model_ids.sort_unstable();
         let model_at: HashMap<i64, usize> = models.iter().enumerate().map(|(i, m)| (m.model_id, i)).collect();
-        for chunk in model_ids.chunks(MODELS_PER_QUERY) {
-            // The model part of the score, once per (model, recall); then only the units.
-            let mut evidence: HashMap<i64, Vec<(usize, rules::ModelEvidence)>> = HashMap::new();
-            for id in chunk {
-                let Some(m) = model_at.get(id).map(|&i| &models[i]) else { continue };
-                let list = recalls_of_model.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                let ev = list
-                    .iter()
-                    .map(|&ri| {
-                        let e = rules::model_evidence(
-                            &prepared[ri],
-                            &m.manufacturer,
-                            &m.model_number,
-                            m.product_code.as_deref(),
-                            m.k_number.as_deref(),
-                            aliases,
-                        );
-                        (ri, e)
-                    })
-                    .collect();
-                evidence.insert(*id, ev);
+        let evidence_of = |ri: usize, m: &ModelFacts| {
+            rules::model_evidence(
+                &prepared[ri],
+                &m.manufacturer,
+                &m.model_number,
+                m.product_code.as_deref(),
+                m.k_number.as_deref(),
+                aliases,
+            )
+        };
+        // The model part of the score, once per (model, recall naming it); then only the units.
+        let evidence: HashMap<i64, Vec<(usize, rules::ModelEvidence)>> = recalls_of_model
+            .iter()
+            .filter_map(|(id, ris)| {
+                let m = &models[*model_at.get(id)?];
+                Some((*id, ris.iter().map(|&ri| (ri, evidence_of(ri, m))).collect()))
+            })
+            .collect();
+        let mut score_unit = |a: &AssetUnit| {
+            for (ri, e) in evidence.get(&a.model_id).map(Vec::as_slice).unwrap_or(&[]) {
+                if let Some(prop) = rules::match_asset_given(&prepared[*ri], a, e) {
+                    proposals[*ri].push(prop);
+                }
             }
-            for a in self.store.matching_assets(chunk, &[]).await? {
-                for (ri, e) in evidence.get(&a.model_id).map(Vec::as_slice).unwrap_or(&[]) {
-                    if let Some(prop) = rules::match_asset_given(&prepared[*ri], &a, e) {
-                        seen[*ri].insert(a.asset_id);
-                        proposals[*ri].push(prop);
+        };
+        // Read the named models' units through the model index, or, when they are a large part
+        // of the inventory, in one pass over it (random reads through an index cost far more per
+        // row than a sequential pass).
+        let named: u64 = evidence.keys().filter_map(|id| model_at.get(id)).map(|&i| models[i].assets).sum();
+        let total: u64 = models.iter().map(|m| m.assets).sum();
+        if named.saturating_mul(UNITS_SCAN_SHARE_INVERSE) >= total {
+            // The next page is read (by the database, and parsed) while this one is scored.
+            let read_page = |after: i64| {
+                let store = self.store.clone();
+                tokio::spawn(
+                    async move { store.matching_units(UnitQuery::Page { after, limit: UNITS_PER_READ }).await },
+                )
+            };
+            let mut next = read_page(0);
+            loop {
+                let page = next.await.map_err(|e| ServiceError::Internal(format!("reading assets: {e}")))??;
+                let Some(last) = page.last() else { break };
+                next = read_page(last.asset_id);
+                page.iter().for_each(&mut score_unit);
+            }
+        } else {
+            let mut ids: Vec<i64> = evidence.keys().copied().collect();
+            ids.sort_unstable();
+            // Chunks of about UNITS_PER_READ units.
+            let mut start = 0;
+            while start < ids.len() {
+                let (mut end, mut units) = (start, 0u64);
+                while end < ids.len() && (end == start || units < u64::from(UNITS_PER_READ)) {
+                    units += model_at.get(&ids[end]).map_or(0, |&i| models[i].assets);
+                    end += 1;
+                }
+                for a in self.store.matching_units(UnitQuery::Models(&ids[start..end])).await? {
+                    score_unit(&a);
+                }
+                start = end;
+            }
+        }
+        tracing::debug!(ms = started.elapsed().as_millis(), named, total, "recall matching: model assets scored");
+        // Units whose UDI-DI a recall lists, unless that recall already proposed them.
+        let mut dis: Vec<String> = recalls_of_di.keys().cloned().collect();
+        dis.sort_unstable();
+        for chunk in dis.chunks(DIS_PER_QUERY) {
+            for a in self.store.matching_units(UnitQuery::UdiDis(chunk)).await? {
+                let Some(m) = model_at.get(&a.model_id).map(|&i| &models[i]) else { continue };
+                let di = a.udi_di.as_deref().unwrap_or_default();
+                for &ri in recalls_of_di.get(di).map(Vec::as_slice).unwrap_or(&[]) {
+                    if proposals[ri].iter().any(|p| p.asset_id == a.asset_id) {
+                        continue;
+                    }
+                    if let Some(prop) = rules::match_asset_given(&prepared[ri], &a, &evidence_of(ri, m)) {
+                        proposals[ri].push(prop);
                     }
                 }
             }
         }
-        let mut score = |a: &AssetFacts, ris: &[usize]| {
-            for &ri in ris {
-                if !seen[ri].contains(&a.asset_id)
-                    && let Some(prop) = rules::match_asset(&prepared[ri], a, aliases)
-                {
-                    seen[ri].insert(a.asset_id);
-                    proposals[ri].push(prop);
-                }
-            }
-        };
-        let mut dis: Vec<String> = recalls_of_di.keys().cloned().collect();
-        dis.sort_unstable();
-        for chunk in dis.chunks(DIS_PER_QUERY) {
-            for a in self.store.matching_assets(&[], chunk).await? {
-                let di = a.udi_di.clone().unwrap_or_default();
-                score(&a, recalls_of_di.get(&di).map(Vec::as_slice).unwrap_or(&[]));
-            }
-        }
+        tracing::debug!(ms = started.elapsed().as_millis(), "recall matching: UDI-DI assets scored");
         let batch: Vec<(RecallId, Vec<rules::MatchProposal>)> = recalls
             .iter()
             .zip(proposals)
@@ -297,7 +334,9 @@ impl Services {
                 out.extend(cs);
             }
         }
+        tracing::debug!(ms = started.elapsed().as_millis(), candidates = out.len(), "recall matching: stored");
         self.notify_recall_candidates(p, &[], &fresh).await;
+        tracing::debug!(ms = started.elapsed().as_millis(), "recall matching: done");
         Ok(out)
     }
 

@@ -165,6 +165,17 @@ async fn matching_finds_alias_model_udi_and_lot_matches_but_not_near_misses() {
         let again = shop.s.match_recalls(&shop.sys).await.unwrap();
         assert_eq!(again, c);
         assert_eq!(shop.s.verify_audit().await.unwrap().unwrap(), events);
+
+        // Above, the named models held most of the inventory, so matching passed over all of
+        // it; with 40 more units of a model no recall names (the near miss), it reads the named
+        // models through the model index instead: the same candidates, nothing written.
+        for i in 0..40 {
+            asset(&shop, &format!("IP-9{i:02}"), baxter, serde_json::json!({})).await;
+        }
+        let events = shop.s.verify_audit().await.unwrap().unwrap();
+        let through_index = shop.s.match_recalls(&shop.sys).await.unwrap();
+        assert_eq!(through_index, c);
+        assert_eq!(shop.s.verify_audit().await.unwrap().unwrap(), events);
     }
 }
 

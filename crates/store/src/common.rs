@@ -87,6 +87,27 @@ fn get_oenum<T>(r: &DbRow, c: &str, parse: fn(&str) -> Result<T, DomainError>) -
 }
 
 /// `%q%` for a case-insensitive LIKE, with the wildcard characters in `q` escaped.
+/// A query whose rows come back as one JSON array of arrays (`[[c1, c2, …], …]`): `SELECT
+/// {columns} {rest}` aggregated in the database. Reads of hundreds of thousands of rows use it,
+/// because the driver's per-row cost (a channel hop, a copy of every value) is far above the
+/// cost of a few columns; one row of JSON costs a parse (BENCHMARKS.md, "Recall matching").
+/// The caller completes `rest` (binds, closing parentheses) and reads with [`fetch_json_rows`].
+fn json_rows_query(columns: &str, rest: &str) -> QueryBuilder<Db> {
+    let (agg, array) =
+        if BACKEND == crate::Backend::Postgres { ("json_agg", "json_build_array") } else { ("json_group_array", "json_array") };
+    QueryBuilder::new(format!("SELECT CAST({agg}({array}({columns})) AS TEXT) AS json_rows {rest}"))
+}
+
+/// Runs a [`json_rows_query`] and decodes its rows (none: an empty list).
+async fn fetch_json_rows<T: serde::de::DeserializeOwned>(
+    conn: &mut DbConn,
+    mut qb: QueryBuilder<Db>,
+) -> StoreResult<Vec<T>> {
+    let row = qb.build().fetch_one(&mut *conn).await?;
+    let Some(text) = row.try_get::<Option<String>, _>("json_rows")? else { return Ok(Vec::new()) };
+    Ok(serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?)
+}
+
 fn like_pattern(q: &str) -> String {
     let mut p = String::from("%");
     for c in q.trim().to_lowercase().chars() {

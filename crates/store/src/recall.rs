@@ -5,7 +5,7 @@ use crate::{ChangeContext, StoreResult};
 use async_trait::async_trait;
 use htm_domain::page::{Page, PageRequest};
 use htm_domain::recall::{
-    AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass, RecallId, RecallMatch,
+    AssetUnit, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass, RecallId, RecallMatch,
     RecallMatchId, RecallRecord, RecallSource,
 };
 use htm_domain::work_order::NewWorkOrder;
@@ -17,6 +17,18 @@ pub struct RecallFilter {
     /// `Some(true)`: not closed; `Some(false)`: closed.
     pub open: Option<bool>,
     pub source: Option<RecallSource>,
+}
+
+/// Which assets [`RecallStore::matching_units`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitQuery<'a> {
+    /// The first `limit` assets with an id above `after`, in id order: a pass over the whole
+    /// inventory, page by page (cheapest when most models are named).
+    Page { after: i64, limit: u32 },
+    /// The assets of these models, through the model index (cheapest when few are named).
+    Models(&'a [i64]),
+    /// The assets with these UDI device identifiers, through the UDI-DI index.
+    UdiDis(&'a [String]),
 }
 
 /// What re-matching one recall did to its undecided candidates.
@@ -39,9 +51,6 @@ pub struct MatchDecision {
     pub work_order: Option<NewWorkOrder>,
 }
 
-/// Most assets one matching query returns.
-pub const MAX_MATCHING_ASSETS: usize = 200_000;
-
 #[async_trait]
 pub trait RecallStore: Send + Sync {
     /// Inserts new recalls and updates changed ones (each record is overlaid on the stored one:
@@ -61,9 +70,10 @@ pub trait RecallStore: Send + Sync {
     async fn get_recall_match(&self, id: RecallMatchId) -> StoreResult<RecallMatch>;
     /// Every device model with its manufacturer's name (models are few; assets are not).
     async fn matching_models(&self) -> StoreResult<Vec<ModelFacts>>;
-    /// The assets (not disposed) of these models or with these UDI device identifiers, through
-    /// the model and UDI-DI indexes; at most [`MAX_MATCHING_ASSETS`].
-    async fn matching_assets(&self, model_ids: &[i64], udi_dis: &[String]) -> StoreResult<Vec<AssetFacts>>;
+    /// The unit facts of the assets (never disposed ones) that `query` names. Read in bulk: each
+    /// query returns its rows as one JSON array, because a database driver's per-row cost is
+    /// far above the cost of these few columns (BENCHMARKS.md, "Recall matching").
+    async fn matching_units(&self, query: UnitQuery<'_>) -> StoreResult<Vec<AssetUnit>>;
     /// For each recall of the batch, makes its undecided candidates equal its proposals (adds,
     /// updates, removes, audited), in one transaction; decided matches are kept as they are. An
     /// unchanged result writes nothing.

@@ -2,9 +2,9 @@
 
 mod recall_impl {
     use super::*;
-    use crate::{MAX_MATCHING_ASSETS, MatchDecision, RecallFilter, RecallStore, SyncSummary};
+    use crate::{MatchDecision, RecallFilter, RecallStore, SyncSummary, UnitQuery};
     use htm_domain::recall::{
-        self as recall_rules, AssetFacts, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass,
+        self as recall_rules, AssetUnit, ImportSummary, MatchProposal, MatchStatus, ModelFacts, Recall, RecallClass,
         RecallId, RecallMatch, RecallMatchId, RecallProgress, RecallRecord, RecallSource,
     };
 
@@ -16,8 +16,17 @@ mod recall_impl {
     }
 
     fn get_list(r: &DbRow, c: &str) -> Result<Vec<String>, sqlx::Error> {
-        let s: String = r.try_get(c)?;
-        serde_json::from_str(&s).map_err(|e| sqlx::Error::Decode(format!("{c}: {e}").into()))
+        parse_list(c, &r.try_get::<String, _>(c)?)
+    }
+
+    fn parse_list(c: &str, s: &str) -> Result<Vec<String>, sqlx::Error> {
+        serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(format!("{c}: {e}").into()))
+    }
+
+    /// Whether stored reasons (JSON text) are these: the text as [`json_list`] writes it, or
+    /// (written otherwise, e.g. restored) the same list once parsed.
+    fn same_reasons(stored: &str, reasons: &[String]) -> bool {
+        stored == json_list(reasons) || serde_json::from_str::<Vec<String>>(stored).is_ok_and(|v| v == reasons)
     }
 
     fn recall_from(r: &DbRow) -> Result<Recall, sqlx::Error> {
@@ -211,7 +220,7 @@ mod recall_impl {
     }
 
     fn match_snapshot(recall: RecallId, asset: i64, confidence: u8, reasons: &[String], status: MatchStatus) -> String {
-        snapshot(&serde_json::json!({
+        htm_domain::audit::canonical_json(&serde_json::json!({
             "recall_id": recall.0,
             "asset_id": asset,
             "confidence": confidence,
@@ -220,28 +229,31 @@ mod recall_impl {
         }))
     }
 
-    fn facts_from(r: &DbRow) -> Result<AssetFacts, sqlx::Error> {
-        let serial: Option<String> = r.try_get("serial_number")?;
-        let udi_serial: Option<String> = r.try_get("udi_serial")?;
-        Ok(AssetFacts {
-            asset_id: r.try_get("id")?,
-            asset_tag: r.try_get("asset_tag")?,
-            model_id: r.try_get("model_id")?,
-            manufacturer: r.try_get("manufacturer")?,
-            model_number: r.try_get("model_number")?,
-            product_code: r.try_get("fda_product_code")?,
-            k_number: r.try_get("fda_510k")?,
-            udi_di: r.try_get("udi_di")?,
-            serial: serial.or(udi_serial),
-            lot: r.try_get("udi_lot")?,
-            status: Some(get_enum(r, "status", AssetStatus::parse)?),
-        })
+    /// A bulk read of unit facts ([`json_rows_query`]): `filter` completes `WHERE status <>
+    /// 'disposed' AND ` inside a subquery the caller closes with `) u`.
+    fn units_query(filter: &str) -> QueryBuilder<Db> {
+        json_rows_query(
+            "u.id, u.asset_tag, u.model_id, u.udi_di, COALESCE(u.serial_number, u.udi_serial), u.udi_lot",
+            &format!(
+                "FROM (SELECT id, asset_tag, model_id, udi_di, serial_number, udi_serial, udi_lot FROM assets \
+                 WHERE status <> 'disposed' AND {filter}"
+            ),
+        )
     }
 
-    const FACTS_SELECT: &str = "SELECT a.id, a.asset_tag, a.model_id, a.serial_number, a.udi_serial, a.udi_di, \
-         a.udi_lot, a.status, dm.model_number, dm.fda_product_code, dm.fda_510k, mf.name AS manufacturer FROM assets a \
-         JOIN device_models dm ON dm.id = a.model_id JOIN manufacturers mf ON mf.id = dm.manufacturer_id \
-         WHERE a.status <> 'disposed' AND ";
+    async fn fetch_units(conn: &mut DbConn, qb: QueryBuilder<Db>, out: &mut Vec<AssetUnit>) -> StoreResult<()> {
+        type Unit = (i64, String, i64, Option<String>, Option<String>, Option<String>);
+        let units: Vec<Unit> = fetch_json_rows(conn, qb).await?;
+        out.extend(units.into_iter().map(|(asset_id, asset_tag, model_id, udi_di, serial, lot)| AssetUnit {
+            asset_id,
+            asset_tag,
+            model_id,
+            udi_di,
+            serial,
+            lot,
+        }));
+        Ok(())
+    }
 
     #[async_trait]
     impl RecallStore for Impl {
@@ -343,8 +355,11 @@ mod recall_impl {
 
         async fn matching_models(&self) -> StoreResult<Vec<ModelFacts>> {
             let rows = sqlx::query(
-                "SELECT dm.id, dm.model_number, dm.fda_product_code, dm.fda_510k, mf.name AS manufacturer FROM device_models dm \
-                 JOIN manufacturers mf ON mf.id = dm.manufacturer_id ORDER BY dm.id",
+                "SELECT dm.id, dm.model_number, dm.fda_product_code, dm.fda_510k, mf.name AS manufacturer, \
+                 COALESCE(n.assets, 0) AS assets FROM device_models dm \
+                 JOIN manufacturers mf ON mf.id = dm.manufacturer_id \
+                 LEFT JOIN (SELECT model_id, COUNT(*) AS assets FROM assets GROUP BY model_id) n ON n.model_id = dm.id \
+                 ORDER BY dm.id",
             )
             .fetch_all(&self.pool)
             .await?;
@@ -356,45 +371,41 @@ mod recall_impl {
                     model_number: r.try_get("model_number")?,
                     product_code: r.try_get("fda_product_code")?,
                     k_number: r.try_get("fda_510k")?,
+                    assets: u64::try_from(r.try_get::<i64, _>("assets")?).unwrap_or(0),
                 });
             }
             Ok(out)
         }
 
-        async fn matching_assets(&self, model_ids: &[i64], udi_dis: &[String]) -> StoreResult<Vec<AssetFacts>> {
+        async fn matching_units(&self, query: UnitQuery<'_>) -> StoreResult<Vec<AssetUnit>> {
             let mut c = self.pool.acquire().await?;
-            let mut out: Vec<AssetFacts> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for chunk in model_ids.chunks(CHUNK) {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(FACTS_SELECT);
-                qb.push("a.model_id IN (");
-                let mut sep = qb.separated(", ");
-                for m in chunk {
-                    sep.push_bind(*m);
+            let mut out: Vec<AssetUnit> = Vec::new();
+            match query {
+                UnitQuery::Page { after, limit } => {
+                    let mut qb = units_query("id > ");
+                    qb.push_bind(after).push(" ORDER BY id LIMIT ").push_bind(i64::from(limit)).push(") u");
+                    fetch_units(&mut c, qb, &mut out).await?;
                 }
-                qb.push(")");
-                for r in &qb.build().fetch_all(&mut *c).await? {
-                    let f = facts_from(r)?;
-                    if seen.insert(f.asset_id) {
-                        out.push(f);
+                UnitQuery::Models(ids) => {
+                    for chunk in ids.chunks(CHUNK) {
+                        let mut qb = units_query("model_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for m in chunk {
+                            sep.push_bind(*m);
+                        }
+                        qb.push(")) u");
+                        fetch_units(&mut c, qb, &mut out).await?;
                     }
                 }
-                if out.len() > MAX_MATCHING_ASSETS {
-                    return Err(invalid("assets", format!("more than {MAX_MATCHING_ASSETS} assets to match at once")));
-                }
-            }
-            for chunk in udi_dis.chunks(CHUNK) {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(FACTS_SELECT);
-                qb.push("a.udi_di IN (");
-                let mut sep = qb.separated(", ");
-                for d in chunk {
-                    sep.push_bind(d.clone());
-                }
-                qb.push(")");
-                for r in &qb.build().fetch_all(&mut *c).await? {
-                    let f = facts_from(r)?;
-                    if seen.insert(f.asset_id) {
-                        out.push(f);
+                UnitQuery::UdiDis(dis) => {
+                    for chunk in dis.chunks(CHUNK) {
+                        let mut qb = units_query("udi_di IN (");
+                        let mut sep = qb.separated(", ");
+                        for d in chunk {
+                            sep.push_bind(d.clone());
+                        }
+                        qb.push(")) u");
+                        fetch_units(&mut c, qb, &mut out).await?;
                     }
                 }
             }
@@ -406,23 +417,25 @@ mod recall_impl {
             ctx: &ChangeContext,
             batch: &[(RecallId, Vec<MatchProposal>)],
         ) -> StoreResult<SyncSummary> {
-            type Existing = (i64, i64, Vec<String>, MatchStatus);
+            // (match id, confidence, reasons as stored JSON text, status).
+            type Existing = (i64, i64, String, MatchStatus);
             let mut tx = begin_write(&self.pool).await?;
-            // (recall, asset) → (match id, confidence, reasons, status), for the whole batch.
+            // (recall, asset) → the stored match, for the whole batch, read in bulk.
             let mut existing: std::collections::HashMap<(i64, i64), Existing> = std::collections::HashMap::new();
             for chunk in batch.chunks(CHUNK) {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                    "SELECT id, recall_id, asset_id, confidence, reasons, status FROM recall_matches WHERE recall_id IN (",
+                let mut qb = json_rows_query(
+                    "id, recall_id, asset_id, confidence, reasons, status",
+                    "FROM recall_matches WHERE recall_id IN (",
                 );
                 let mut sep = qb.separated(", ");
                 for (r, _) in chunk {
                     sep.push_bind(r.0);
                 }
                 qb.push(")");
-                for r in &qb.build().fetch_all(&mut *tx).await? {
-                    let key = (r.try_get::<i64, _>("recall_id")?, r.try_get::<i64, _>("asset_id")?);
-                    let status = get_enum(r, "status", MatchStatus::parse)?;
-                    existing.insert(key, (r.try_get("id")?, r.try_get("confidence")?, get_list(r, "reasons")?, status));
+                let rows: Vec<(i64, i64, i64, i64, String, String)> = fetch_json_rows(&mut tx, qb).await?;
+                for (id, recall, asset, confidence, reasons, status) in rows {
+                    let status = MatchStatus::parse(&status).map_err(|e| decode_err("status", e))?;
+                    existing.insert((recall, asset), (id, confidence, reasons, status));
                 }
             }
             let mut s = SyncSummary::default();
@@ -437,12 +450,13 @@ mod recall_impl {
                         Some((_, _, _, st)) if *st != MatchStatus::Candidate => {}
                         Some((id, conf, reasons, st)) => {
                             s.candidates.push((recall.0, p.asset_id, *id, false));
-                            if *conf == i64::from(p.confidence) && *reasons == p.reasons {
+                            if *conf == i64::from(p.confidence) && same_reasons(reasons, &p.reasons) {
                                 continue;
                             }
-                            sqlx::query(
+                            let reasons = parse_list("reasons", reasons)?;
+                            let done = sqlx::query(
                                 "UPDATE recall_matches SET confidence = $1, reasons = $2, updated_at = $3, \
-                                 version = version + 1 WHERE id = $4",
+                                 version = version + 1 WHERE id = $4 AND status = 'candidate'",
                             )
                             .bind(i64::from(p.confidence))
                             .bind(json_list(&p.reasons))
@@ -450,8 +464,11 @@ mod recall_impl {
                             .bind(*id)
                             .execute(&mut *tx)
                             .await?;
+                            if done.rows_affected() == 0 {
+                                continue; // decided meanwhile
+                            }
                             let old = u8::try_from(*conf).unwrap_or(0);
-                            let before = match_snapshot(*recall, p.asset_id, old, reasons, *st);
+                            let before = match_snapshot(*recall, p.asset_id, old, &reasons, *st);
                             let after = match_snapshot(*recall, p.asset_id, p.confidence, &p.reasons, *st);
                             events.push(("update", "recall_match".into(), id.to_string(), Some(before), Some(after)));
                             s.updated += 1;
@@ -497,17 +514,24 @@ mod recall_impl {
                 .filter(|(k, (_, _, _, st))| *st == MatchStatus::Candidate && !wanted.contains(*k))
                 .collect();
             gone.sort_by_key(|(_, (id, _, _, _))| *id);
+            let mut deleted = std::collections::HashSet::new();
             for chunk in gone.chunks(CHUNK) {
-                let mut qb: QueryBuilder<Db> = QueryBuilder::new("DELETE FROM recall_matches WHERE id IN (");
+                // Only while undecided: a decision taken meanwhile (PostgreSQL runs this under READ
+                // COMMITTED) keeps its match.
+                let mut qb: QueryBuilder<Db> =
+                    QueryBuilder::new("DELETE FROM recall_matches WHERE status = 'candidate' AND id IN (");
                 let mut sep = qb.separated(", ");
                 for (_, (id, _, _, _)) in chunk {
                     sep.push_bind(*id);
                 }
-                qb.push(")");
-                qb.build().execute(&mut *tx).await?;
+                qb.push(") RETURNING id");
+                for r in &qb.build().fetch_all(&mut *tx).await? {
+                    deleted.insert(r.try_get::<i64, _>("id")?);
+                }
             }
-            for ((recall, asset), (id, conf, reasons, st)) in gone {
-                let before = match_snapshot(RecallId(*recall), *asset, u8::try_from(*conf).unwrap_or(0), reasons, *st);
+            for ((recall, asset), (id, conf, reasons, st)) in gone.into_iter().filter(|(_, e)| deleted.contains(&e.0)) {
+                let reasons = parse_list("reasons", reasons)?;
+                let before = match_snapshot(RecallId(*recall), *asset, u8::try_from(*conf).unwrap_or(0), &reasons, *st);
                 events.push(("delete", "recall_match".into(), id.to_string(), Some(before), None));
                 s.removed += 1;
             }

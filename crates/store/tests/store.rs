@@ -360,3 +360,62 @@ async fn concurrent_writers_with_the_same_version_lose_no_update() {
         assert_eq!(db.store.list_audit_for("asset", &a.id.to_string(), 50).await.unwrap().len(), 2);
     }
 }
+
+#[tokio::test]
+async fn matching_units_are_read_in_bulk_by_page_model_and_udi_di() {
+    use htm_domain::recall::AssetUnit;
+    use htm_store::UnitQuery;
+    for db in stores().await {
+        let s = db.store.as_ref();
+        let f = fixture(s).await;
+        let mut assets: Vec<NewAsset> = (0..7).map(|i| new_asset(&f, &format!("T-{i:03}"))).collect();
+        // No serial number of its own: the UDI's serial stands in; a tag with quotes and a
+        // backslash survives the JSON transfer.
+        assets.push(
+            serde_json::from_value(serde_json::json!({
+                "asset_tag": "T-\"7\"\\", "model_id": f.model.0, "department_id": f.department.0,
+                "udi": {"di": "00884838012345", "serial": "U-1", "lot": "L-9"},
+            }))
+            .unwrap(),
+        );
+        s.import_assets(&ctx(), &assets).await.unwrap();
+        let sql = "UPDATE assets SET status = 'disposed' WHERE asset_tag = 'T-003'";
+        if db.name == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+        let models = s.matching_models().await.unwrap();
+        assert_eq!(models.iter().find(|m| m.model_id == f.model.0).map(|m| m.assets), Some(8), "{}", db.name);
+
+        // Pages of 3 in id order visit every unit not disposed once.
+        let (mut after, mut paged): (i64, Vec<AssetUnit>) = (0, Vec::new());
+        loop {
+            let page = s.matching_units(UnitQuery::Page { after, limit: 3 }).await.unwrap();
+            assert!(page.len() <= 3);
+            let Some(last) = page.last() else { break };
+            after = last.asset_id;
+            paged.extend(page);
+        }
+        let tags: Vec<&str> = paged.iter().map(|u| u.asset_tag.as_str()).collect();
+        assert_eq!(tags, ["T-000", "T-001", "T-002", "T-004", "T-005", "T-006", "T-\"7\"\\"], "{}", db.name);
+        assert_eq!(paged[0].serial.as_deref(), Some("SN-T-000"));
+        assert_eq!((paged[0].udi_di.as_deref(), paged[0].lot.as_deref()), (None, None));
+        let udi = &paged[6];
+        assert_eq!(
+            (udi.udi_di.as_deref(), udi.serial.as_deref(), udi.lot.as_deref(), udi.model_id),
+            (Some("00884838012345"), Some("U-1"), Some("L-9"), f.model.0),
+            "{}",
+            db.name
+        );
+
+        let mut by_model = s.matching_units(UnitQuery::Models(&[f.model.0, 999_999])).await.unwrap();
+        by_model.sort_by_key(|u| u.asset_id);
+        assert_eq!(by_model, paged, "{}", db.name);
+        assert!(s.matching_units(UnitQuery::Models(&[999_999])).await.unwrap().is_empty());
+        let by_di = s.matching_units(UnitQuery::UdiDis(&["00884838012345".into(), "1".into()])).await.unwrap();
+        assert_eq!(by_di, std::slice::from_ref(udi), "{}", db.name);
+    }
+}
