@@ -7,7 +7,6 @@ use htm_domain::catalog::{NewDeviceModel, NewManufacturer};
 use htm_domain::org::*;
 use htm_service::{Principal, Services};
 use htm_test_support::{TestDb, stores};
-use sqlx::Connection;
 use std::process::Output;
 
 fn htm(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -157,13 +156,7 @@ async fn audit_verify_passes_then_names_the_altered_event() {
         assert!(o.status.success(), "{}: {}", db.name, text(&o));
         assert!(text(&o).contains("6 events verified"), "{}", text(&o));
         let sql = "UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 3";
-        if db.name == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        } else {
-            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
+        db.execute_raw(sql, None).await;
         let o = htm(&db, &["audit", "verify"], &[]);
         assert!(!o.status.success(), "{}", db.name);
         assert!(text(&o).contains("event 3"), "{}: {}", db.name, text(&o));

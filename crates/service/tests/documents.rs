@@ -9,7 +9,6 @@ use htm_domain::work_order::{NewWorkOrder, Priority, WorkOrderType};
 use htm_service::documents::Upload;
 use htm_service::{Principal, ServiceError};
 use htm_test_support::{TestDb, stores};
-use sqlx::Connection;
 
 mod common;
 use common::*;
@@ -39,13 +38,7 @@ async fn user(shop: &Shop, name: &str, role: Role) -> Principal {
 }
 
 async fn exec(db: &TestDb, sql: &str, bytes: Vec<u8>) {
-    if db.name == "sqlite" {
-        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(bytes).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).bind(bytes).execute(&mut c).await.unwrap();
-    }
+    db.execute_raw(sql, Some(bytes)).await;
 }
 
 #[tokio::test]

@@ -10,19 +10,12 @@ use htm_domain::signature::{SignatureBreak, SignatureMeaning};
 use htm_domain::work_order::{NewWorkOrder, Priority, TransitionRequest, WorkOrderStatus, WorkOrderType, WorkResult};
 use htm_service::{ServiceError, Services};
 use htm_test_support::{TestDb, stores};
-use sqlx::Connection;
 
 mod common;
 use common::*;
 
 async fn exec(db: &TestDb, sql: &str) {
-    if db.name == "sqlite" {
-        let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut c).await.unwrap();
-    }
+    db.execute_raw(sql, None).await;
 }
 
 fn done(password: Option<&str>) -> TransitionRequest {

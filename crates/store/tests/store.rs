@@ -321,13 +321,7 @@ async fn altering_any_audit_event_breaks_the_chain() {
         fixture(s).await;
         assert_eq!(s.verify_audit_chain().await.unwrap(), Ok(7));
         let sql = "UPDATE audit_events SET after_json = replace(after_json, 'ICU', 'ICX') WHERE seq = 4";
-        if db.name == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        } else {
-            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
+        db.execute_raw(sql, None).await;
         let broken = s.verify_audit_chain().await.unwrap().unwrap_err();
         assert_eq!(broken, htm_domain::audit::ChainBreak::Altered { seq: 4 }, "{}", db.name);
     }
@@ -380,13 +374,7 @@ async fn matching_units_are_read_in_bulk_by_page_model_and_udi_di() {
         );
         s.import_assets(&ctx(), &assets).await.unwrap();
         let sql = "UPDATE assets SET status = 'disposed' WHERE asset_tag = 'T-003'";
-        if db.name == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        } else {
-            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
+        db.execute_raw(sql, None).await;
         let models = s.matching_models().await.unwrap();
         assert_eq!(models.iter().find(|m| m.model_id == f.model.0).map(|m| m.assets), Some(8), "{}", db.name);
 

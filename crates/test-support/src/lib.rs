@@ -74,3 +74,24 @@ pub async fn stores() -> Vec<TestDb> {
     }
     v
 }
+
+impl TestDb {
+    /// Runs one SQL statement on this database directly, past the store (and its audit): for
+    /// tests that tamper with stored records to show that it is detected, or that set up a
+    /// state the store refuses. `bytes`, when given, is bound as `$1`.
+    pub async fn execute_raw(&self, sql: &str, bytes: Option<Vec<u8>>) {
+        use sqlx::Connection;
+        macro_rules! run {
+            ($conn:ty) => {{
+                let mut c = <$conn>::connect(&self.url).await.unwrap();
+                let q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+                let q = match bytes {
+                    Some(b) => q.bind(b),
+                    None => q,
+                };
+                q.execute(&mut c).await.unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.name));
+            }};
+        }
+        if self.name == "sqlite" { run!(sqlx::SqliteConnection) } else { run!(sqlx::PgConnection) }
+    }
+}
