@@ -46,17 +46,10 @@ async fn catalogue(db: &TestDb) {
     s.create_model(
         &p,
         NewDeviceModel {
-            manufacturer_id: m.id,
-            model_number: "MX800".into(),
-            name: "IntelliVue MX800".into(),
-            category: "Physiological monitor, bedside".into(),
-            nomenclature_system: None,
-            nomenclature_code: None,
             fda_product_code: Some("MHX".into()),
-            fda_class: None,
             expected_life_years: Some(8),
             high_risk: true,
-            life_support: false,
+            ..NewDeviceModel::new(m.id, "MX800", "IntelliVue MX800", "Physiological monitor, bedside")
         },
     )
     .await

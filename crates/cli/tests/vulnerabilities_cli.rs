@@ -34,25 +34,7 @@ async fn import_kev_twice_then_sbom_and_a_bad_file() {
     let s = Services::new(db.store.clone(), Default::default());
     let sys = Principal::system();
     let m = s.create_manufacturer(&sys, NewManufacturer { name: "Acme".into() }).await.unwrap();
-    let model = s
-        .create_model(
-            &sys,
-            NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "VDM-1".into(),
-                name: "Editor".into(),
-                category: "Test".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
-                expected_life_years: None,
-                high_risk: false,
-                life_support: false,
-            },
-        )
-        .await
-        .unwrap();
+    let model = s.create_model(&sys, NewDeviceModel::new(m.id, "VDM-1", "Editor", "Test")).await.unwrap();
     let dir = htm_test_support::temp_dir("htm-vulns");
     let kev = shared("cisa_kev/kev_subset_for_tests.json");
     let kev = kev.to_str().unwrap();

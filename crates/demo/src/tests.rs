@@ -248,10 +248,6 @@ fn every_row_passes_the_domain_validation() {
     }
     for m in &ds.models {
         let n = NewDeviceModel {
-            manufacturer_id: m.manufacturer_id,
-            model_number: m.model_number.clone(),
-            name: m.name.clone(),
-            category: m.category.clone(),
             nomenclature_system: m.nomenclature_system,
             nomenclature_code: m.nomenclature_code.clone(),
             fda_product_code: m.fda_product_code.clone(),
@@ -259,6 +255,7 @@ fn every_row_passes_the_domain_validation() {
             expected_life_years: m.expected_life_years,
             high_risk: m.high_risk,
             life_support: m.life_support,
+            ..NewDeviceModel::new(m.manufacturer_id, m.model_number.clone(), m.name.clone(), m.category.clone())
         }
         .normalized()
         .unwrap_or_else(|e| panic!("{}: {e}", m.name));

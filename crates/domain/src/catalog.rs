@@ -110,6 +110,31 @@ pub struct NewDeviceModel {
     pub life_support: bool,
 }
 
+impl NewDeviceModel {
+    /// A model with only what every model needs; nomenclature, FDA facts, expected life and the
+    /// risk flags unset (add them with struct update syntax).
+    pub fn new(
+        manufacturer_id: ManufacturerId,
+        model_number: impl Into<String>,
+        name: impl Into<String>,
+        category: impl Into<String>,
+    ) -> Self {
+        NewDeviceModel {
+            manufacturer_id,
+            model_number: model_number.into(),
+            name: name.into(),
+            category: category.into(),
+            nomenclature_system: None,
+            nomenclature_code: None,
+            fda_product_code: None,
+            fda_class: None,
+            expected_life_years: None,
+            high_risk: false,
+            life_support: false,
+        }
+    }
+}
+
 /// Changes to a device model; absent fields stay as they are.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -254,17 +279,11 @@ mod tests {
     #[test]
     fn a_life_support_model_is_always_high_risk() {
         let m = NewDeviceModel {
-            manufacturer_id: ManufacturerId(1),
-            model_number: "V500".into(),
-            name: "Evita V500".into(),
-            category: "Ventilator, critical care".into(),
-            nomenclature_system: None,
-            nomenclature_code: None,
             fda_product_code: Some("cbk".into()),
             fda_class: Some(FdaClass::II),
             expected_life_years: Some(10),
-            high_risk: false,
             life_support: true,
+            ..NewDeviceModel::new(ManufacturerId(1), "V500", "Evita V500", "Ventilator, critical care")
         }
         .normalized()
         .unwrap();

@@ -40,17 +40,11 @@ async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "V500".into(),
-                name: "Evita V500".into(),
-                category: "Ventilator, critical care".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some("CBK".into()),
-                fda_class: None,
                 expected_life_years: Some(10),
                 high_risk: true,
                 life_support: true,
+                ..NewDeviceModel::new(m.id, "V500", "Evita V500", "Ventilator, critical care")
             },
         )
         .await

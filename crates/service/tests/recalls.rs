@@ -33,17 +33,8 @@ async fn model(shop: &Shop, mfr: &str, number: &str, code: &str) -> ModelId {
         .create_model(
             &shop.sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: number.into(),
-                name: format!("{mfr} {number}"),
-                category: "Test".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some(code.into()),
-                fda_class: None,
-                expected_life_years: None,
-                high_risk: false,
-                life_support: false,
+                ..NewDeviceModel::new(m.id, number, format!("{mfr} {number}"), "Test")
             },
         )
         .await

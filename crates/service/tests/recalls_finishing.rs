@@ -23,17 +23,8 @@ fn shared(path: &str) -> Vec<u8> {
 
 fn new_model(mfr: htm_domain::ids::ManufacturerId, number: &str, code: Option<&str>) -> NewDeviceModel {
     NewDeviceModel {
-        manufacturer_id: mfr,
-        model_number: number.into(),
-        name: format!("Test {number}"),
-        category: "Test".into(),
-        nomenclature_system: None,
-        nomenclature_code: None,
         fda_product_code: code.map(Into::into),
-        fda_class: None,
-        expected_life_years: None,
-        high_risk: false,
-        life_support: false,
+        ..NewDeviceModel::new(mfr, number, format!("Test {number}"), "Test")
     }
 }
 

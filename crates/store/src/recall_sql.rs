@@ -255,6 +255,28 @@ mod recall_impl {
         Ok(())
     }
 
+    /// [`fetch_units`] of the assets whose `column` is one of `values`, [`CHUNK`] values a query.
+    async fn fetch_units_in<T>(
+        conn: &mut DbConn,
+        column: &str,
+        values: &[T],
+        out: &mut Vec<AssetUnit>,
+    ) -> StoreResult<()>
+    where
+        T: Clone + Send + 'static + for<'e> sqlx::Encode<'e, Db> + sqlx::Type<Db>,
+    {
+        for chunk in values.chunks(CHUNK) {
+            let mut qb = units_query(&format!("{column} IN ("));
+            let mut sep = qb.separated(", ");
+            for v in chunk {
+                sep.push_bind(v.clone());
+            }
+            qb.push(")) u");
+            fetch_units(conn, qb, out).await?;
+        }
+        Ok(())
+    }
+
     #[async_trait]
     impl RecallStore for Impl {
         async fn import_recalls(&self, ctx: &ChangeContext, records: &[RecallRecord]) -> StoreResult<ImportSummary> {
@@ -386,28 +408,8 @@ mod recall_impl {
                     qb.push_bind(after).push(" ORDER BY id LIMIT ").push_bind(i64::from(limit)).push(") u");
                     fetch_units(&mut c, qb, &mut out).await?;
                 }
-                UnitQuery::Models(ids) => {
-                    for chunk in ids.chunks(CHUNK) {
-                        let mut qb = units_query("model_id IN (");
-                        let mut sep = qb.separated(", ");
-                        for m in chunk {
-                            sep.push_bind(*m);
-                        }
-                        qb.push(")) u");
-                        fetch_units(&mut c, qb, &mut out).await?;
-                    }
-                }
-                UnitQuery::UdiDis(dis) => {
-                    for chunk in dis.chunks(CHUNK) {
-                        let mut qb = units_query("udi_di IN (");
-                        let mut sep = qb.separated(", ");
-                        for d in chunk {
-                            sep.push_bind(d.clone());
-                        }
-                        qb.push(")) u");
-                        fetch_units(&mut c, qb, &mut out).await?;
-                    }
-                }
+                UnitQuery::Models(ids) => fetch_units_in(&mut c, "model_id", ids, &mut out).await?,
+                UnitQuery::UdiDis(dis) => fetch_units_in(&mut c, "udi_di", dis, &mut out).await?,
             }
             Ok(out)
         }

@@ -48,17 +48,10 @@ async fn shop(s: &dyn Store) -> Shop {
         .unwrap();
     let m = s.insert_manufacturer(&c, &NewManufacturer { name: "Philips".into() }).await.unwrap();
     let model = |number: &str, name: &str| NewDeviceModel {
-        manufacturer_id: m.id,
-        model_number: number.into(),
-        name: name.into(),
-        category: "Defibrillator".into(),
-        nomenclature_system: None,
-        nomenclature_code: None,
-        fda_product_code: None,
-        fda_class: None,
         expected_life_years: Some(8),
         high_risk: true,
         life_support: true,
+        ..NewDeviceModel::new(m.id, number, name, "Defibrillator")
     };
     let m1 = s.insert_model(&c, &model("DFM100", "Efficia DFM100")).await.unwrap();
     let m2 = s.insert_model(&c, &model("XL+", "HeartStart XL+")).await.unwrap();

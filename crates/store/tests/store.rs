@@ -50,17 +50,11 @@ async fn fixture(s: &dyn Store) -> Fixture {
         .insert_model(
             &c,
             &NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Infusion pump, large-volume (LVP)".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some("FRN".into()),
                 fda_class: Some(FdaClass::II),
                 expected_life_years: Some(8),
                 high_risk: true,
-                life_support: false,
+                ..NewDeviceModel::new(m.id, "8015", "Alaris PC unit", "Infusion pump, large-volume (LVP)")
             },
         )
         .await

@@ -37,17 +37,8 @@ async fn a_pm_record_keeps_the_instruments_due_date_at_the_time_of_use() {
             .unwrap();
         let fluke = s.insert_manufacturer(&c, &NewManufacturer { name: "Fluke Biomedical".into() }).await.unwrap();
         let model = |number: &str, name: &str, category: &str| NewDeviceModel {
-            manufacturer_id: fluke.id,
-            model_number: number.into(),
-            name: name.into(),
-            category: category.into(),
-            nomenclature_system: None,
-            nomenclature_code: None,
-            fda_product_code: None,
-            fda_class: None,
             expected_life_years: Some(10),
-            high_risk: false,
-            life_support: false,
+            ..NewDeviceModel::new(fluke.id, number, name, category)
         };
         let esa = s
             .insert_model(&c, &model("ESA620", "ESA620 Electrical Safety Analyzer", "Electrical safety analyzer"))

@@ -34,17 +34,8 @@ async fn setup(
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "SOMATOM-X".into(),
-                name: "SOMATOM CT".into(),
-                category: "Scanner, CT".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
                 expected_life_years: Some(10),
-                high_risk: false,
-                life_support: false,
+                ..NewDeviceModel::new(m.id, "SOMATOM-X", "SOMATOM CT", "Scanner, CT")
             },
         )
         .await

@@ -121,22 +121,7 @@ async fn setup(services: &Services) -> (i64, i64) {
         .unwrap();
     let m = services.create_manufacturer(&sys, NewManufacturer { name: "BD".into() }).await.unwrap();
     let model = services
-        .create_model(
-            &sys,
-            NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Pump, infusion".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
-                expected_life_years: None,
-                high_risk: false,
-                life_support: false,
-            },
-        )
+        .create_model(&sys, NewDeviceModel::new(m.id, "8015", "Alaris PC unit", "Pump, infusion"))
         .await
         .unwrap();
     let n = serde_json::from_value(json!({"asset_tag": "IP-0001", "model_id": model.id.0, "department_id": d.id.0}))

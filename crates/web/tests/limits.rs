@@ -47,22 +47,7 @@ async fn bodies_uploads_and_pages_have_limits_with_clear_errors() {
         let sys = Principal::system();
         let m = services.create_manufacturer(&sys, NewManufacturer { name: "BD".into() }).await.unwrap();
         let model = services
-            .create_model(
-                &sys,
-                NewDeviceModel {
-                    manufacturer_id: m.id,
-                    model_number: "8015".into(),
-                    name: "Alaris PC unit".into(),
-                    category: "Pump, infusion".into(),
-                    nomenclature_system: None,
-                    nomenclature_code: None,
-                    fda_product_code: None,
-                    fda_class: None,
-                    expected_life_years: None,
-                    high_risk: false,
-                    life_support: false,
-                },
-            )
+            .create_model(&sys, NewDeviceModel::new(m.id, "8015", "Alaris PC unit", "Pump, infusion"))
             .await
             .unwrap();
         let app = App { router: htm_web::router(htm_web::AppState::new(services.clone())) };

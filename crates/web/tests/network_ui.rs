@@ -40,22 +40,7 @@ async fn central_station(
     let sys = Principal::system();
     let m = services.create_manufacturer(&sys, NewManufacturer { name: manufacturer.into() }).await.unwrap();
     let model = services
-        .create_model(
-            &sys,
-            NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: model_number.into(),
-                name: name.into(),
-                category: "Central monitoring station".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
-                expected_life_years: None,
-                high_risk: false,
-                life_support: false,
-            },
-        )
+        .create_model(&sys, NewDeviceModel::new(m.id, model_number, name, "Central monitoring station"))
         .await
         .unwrap();
     let n: NewAsset = serde_json::from_value(

@@ -130,17 +130,10 @@ async fn the_flag_shows_on_the_work_order_page_and_the_pm_screen() {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "HAMILTON-C6".into(),
-                name: "HAMILTON-C6".into(),
-                category: "Ventilator, critical care".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
                 expected_life_years: Some(10),
                 high_risk: true,
                 life_support: true,
+                ..NewDeviceModel::new(m.id, "HAMILTON-C6", "HAMILTON-C6", "Ventilator, critical care")
             },
         )
         .await

@@ -29,17 +29,9 @@ async fn inventory(s: &Services) {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Pump, infusion".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some("FRN".into()),
-                fda_class: None,
-                expected_life_years: None,
                 high_risk: true,
-                life_support: false,
+                ..NewDeviceModel::new(m.id, "8015", "Alaris PC unit", "Pump, infusion")
             },
         )
         .await

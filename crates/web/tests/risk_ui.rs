@@ -30,17 +30,8 @@ async fn the_risk_panel_shows_the_numbers_and_its_form_saves_the_factors() {
             .create_model_designated(
                 &sys,
                 NewDeviceModel {
-                    manufacturer_id: m.id,
-                    model_number: "R Series ALS".into(),
-                    name: "R Series".into(),
-                    category: "Defibrillator, manual".into(),
-                    nomenclature_system: None,
-                    nomenclature_code: None,
-                    fda_product_code: None,
-                    fda_class: None,
-                    expected_life_years: None,
-                    high_risk: false,
                     life_support: true,
+                    ..NewDeviceModel::new(m.id, "R Series ALS", "R Series", "Defibrillator, manual")
                 },
                 Some("Defibrillator: life support".into()),
             )

@@ -68,17 +68,10 @@ async fn app_on(db: TestDb) -> App {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: maker.id,
-                model_number: "SIGMA-S".into(),
-                name: "Spectrum IQ".into(),
-                category: "Infusion pump, large-volume".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some("FRN".into()),
-                fda_class: None,
                 expected_life_years: Some(10),
                 high_risk: true,
-                life_support: false,
+                ..NewDeviceModel::new(maker.id, "SIGMA-S", "Spectrum IQ", "Infusion pump, large-volume")
             },
         )
         .await

@@ -49,17 +49,8 @@ async fn inventory(s: &Services) -> (i64, i64) {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "MON-9".into(),
-                name: "Monitor".into(),
-                category: "Monitor, physiological".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
-                fda_product_code: None,
-                fda_class: None,
-                expected_life_years: None,
-                high_risk: false,
                 life_support: true,
+                ..NewDeviceModel::new(m.id, "MON-9", "Monitor", "Monitor, physiological")
             },
         )
         .await

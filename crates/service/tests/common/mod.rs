@@ -43,17 +43,10 @@ pub async fn shop(store: std::sync::Arc<dyn htm_store::Store>) -> Shop {
         .create_model(
             &sys,
             NewDeviceModel {
-                manufacturer_id: m.id,
-                model_number: "8015".into(),
-                name: "Alaris PC unit".into(),
-                category: "Pump, infusion".into(),
-                nomenclature_system: None,
-                nomenclature_code: None,
                 fda_product_code: Some("FRN".into()),
-                fda_class: None,
                 expected_life_years: Some(8),
                 high_risk: true,
-                life_support: false,
+                ..NewDeviceModel::new(m.id, "8015", "Alaris PC unit", "Pump, infusion")
             },
         )
         .await
